@@ -1,0 +1,318 @@
+import {
+  create,
+  fromBinary,
+  fromJson,
+  isMessage,
+  toBinary,
+  toJson,
+  type DescField,
+  type DescMessage,
+  type JsonReadOptions,
+  type JsonValue,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import {
+  CdrDeliveredSchema,
+  CdrDeliveryFailedSchema,
+  CdrEventSchema,
+  CdrIssuedSchema,
+  CdrReplayedSchema,
+} from './gen/roamgate/v1/cdr_pb.js';
+import {
+  ChargerBootedSchema,
+  ChargerConnectedSchema,
+  ChargerDisconnectedSchema,
+  ChargerEventSchema,
+  ChargerRegisteredSchema,
+  ConnectorStatusChangedSchema,
+  OcppFrameLoggedSchema,
+} from './gen/roamgate/v1/charger_pb.js';
+import {
+  CommandAnsweredSchema,
+  CommandEventSchema,
+  CommandFailedSchema,
+  CommandRequestedSchema,
+  CommandResultDeliveredSchema,
+  CommandResultDeliveryFailedSchema,
+  CommandSentToChargerSchema,
+  CommandTimedOutSchema,
+} from './gen/roamgate/v1/command_pb.js';
+import {
+  GateEvaluatedSchema,
+  LaunchEventSchema,
+  LaunchPlanCreatedSchema,
+  ScopeChangedSchema,
+} from './gen/roamgate/v1/launch_pb.js';
+import {
+  PartnerCredentialsUpdatedSchema,
+  PartnerEventSchema,
+  PartnerInvitedSchema,
+  PartnerProbedSchema,
+  PartnerRegisteredSchema,
+  PartnerUnregisteredSchema,
+} from './gen/roamgate/v1/partner_pb.js';
+import {
+  SessionAuthorizedSchema,
+  SessionChargingStateChangedSchema,
+  SessionEventSchema,
+  SessionMeterValuesRecordedSchema,
+  SessionStartedSchema,
+  SessionStoppedSchema,
+} from './gen/roamgate/v1/session_pb.js';
+
+/** The wrapper message of each topic family: its `event` oneof lists every event of the family. */
+export const eventFamilies = {
+  charger: ChargerEventSchema,
+  session: SessionEventSchema,
+  command: CommandEventSchema,
+  cdr: CdrEventSchema,
+  partner: PartnerEventSchema,
+  launch: LaunchEventSchema,
+} as const;
+
+export type EventFamily = keyof typeof eventFamilies;
+
+/** Event type name (the proto message name, as stored in the event store) to its schema. */
+export const eventSchemas = {
+  ChargerRegistered: ChargerRegisteredSchema,
+  ChargerBooted: ChargerBootedSchema,
+  ChargerConnected: ChargerConnectedSchema,
+  ChargerDisconnected: ChargerDisconnectedSchema,
+  ConnectorStatusChanged: ConnectorStatusChangedSchema,
+  OcppFrameLogged: OcppFrameLoggedSchema,
+
+  SessionStarted: SessionStartedSchema,
+  SessionAuthorized: SessionAuthorizedSchema,
+  SessionMeterValuesRecorded: SessionMeterValuesRecordedSchema,
+  SessionChargingStateChanged: SessionChargingStateChangedSchema,
+  SessionStopped: SessionStoppedSchema,
+
+  CommandRequested: CommandRequestedSchema,
+  CommandSentToCharger: CommandSentToChargerSchema,
+  CommandAnswered: CommandAnsweredSchema,
+  CommandTimedOut: CommandTimedOutSchema,
+  CommandFailed: CommandFailedSchema,
+  CommandResultDelivered: CommandResultDeliveredSchema,
+  CommandResultDeliveryFailed: CommandResultDeliveryFailedSchema,
+
+  CdrIssued: CdrIssuedSchema,
+  CdrDelivered: CdrDeliveredSchema,
+  CdrDeliveryFailed: CdrDeliveryFailedSchema,
+  CdrReplayed: CdrReplayedSchema,
+
+  PartnerInvited: PartnerInvitedSchema,
+  PartnerRegistered: PartnerRegisteredSchema,
+  PartnerCredentialsUpdated: PartnerCredentialsUpdatedSchema,
+  PartnerUnregistered: PartnerUnregisteredSchema,
+  PartnerProbed: PartnerProbedSchema,
+
+  LaunchPlanCreated: LaunchPlanCreatedSchema,
+  GateEvaluated: GateEvaluatedSchema,
+  ScopeChanged: ScopeChangedSchema,
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventSchema<T extends EventType = EventType> = (typeof eventSchemas)[T];
+/** The generated message type of an event; without a type argument, the union of all events (discriminated by `$typeName`). */
+export type EventMessage<T extends EventType = EventType> = MessageShape<EventSchema<T>>;
+
+export class UnknownEventTypeError extends Error {
+  constructor(readonly type: string) {
+    super(`Unknown event type "${type}": it is not in the roamgate.v1 event registry`);
+    this.name = 'UnknownEventTypeError';
+  }
+}
+
+export class InvalidEventError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    options?: { cause?: unknown; field?: string },
+  ) {
+    super(`Invalid ${type}: ${options?.field === undefined ? '' : `field ${options.field}: `}${message}`, options);
+    this.name = 'InvalidEventError';
+    this.field = options?.field;
+  }
+
+  /** JSON path of the offending field, e.g. "samples[0].timestamp", when it could be located. */
+  readonly field: string | undefined;
+}
+
+interface FamilyMember {
+  readonly family: EventFamily;
+  readonly field: DescField;
+}
+
+const members: ReadonlyMap<string, FamilyMember> = indexFamilyMembers();
+
+function indexFamilyMembers(): Map<string, FamilyMember> {
+  const index = new Map<string, FamilyMember>();
+  for (const [family, wrapper] of Object.entries(eventFamilies) as [EventFamily, DescMessage][]) {
+    for (const field of wrapper.oneofs[0]?.fields ?? []) {
+      if (field.message === undefined) continue;
+      index.set(field.message.name, { family, field });
+    }
+  }
+  return index;
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventSchemas, type);
+}
+
+export function schemaOf<T extends EventType>(type: T): EventSchema<T>;
+export function schemaOf(type: string): EventSchema;
+export function schemaOf(type: string): EventSchema {
+  if (!isEventType(type)) throw new UnknownEventTypeError(type);
+  return eventSchemas[type];
+}
+
+export function familyOf(type: string): EventFamily {
+  return memberOf(type).family;
+}
+
+/** The event type name of a generated event message, e.g. "ChargerBooted" for roamgate.v1.ChargerBooted. */
+export function eventTypeOf(message: EventMessage): EventType {
+  const type = message.$typeName.slice(message.$typeName.lastIndexOf('.') + 1);
+  schemaOf(type);
+  return type as EventType;
+}
+
+/** The event as the schema's canonical proto3 JSON, the form the event store keeps. */
+export function encodeEventJson<T extends EventType>(type: T, message: EventMessage<T>): JsonValue;
+export function encodeEventJson(type: string, message: EventMessage): JsonValue;
+export function encodeEventJson(type: string, message: unknown): JsonValue {
+  const schema = schemaOf(type);
+  requireMessageOf(type, schema, message);
+  return guarded(type, () => toJson(schema, message as never));
+}
+
+/**
+ * Parses stored JSON. Strict by default: an unknown field is an error, so a reader must be deployed
+ * before the writer that adds a field (or pass `{ ignoreUnknownFields: true }`).
+ */
+export function decodeEventJson<T extends EventType>(type: T, json: JsonValue, options?: Partial<JsonReadOptions>): EventMessage<T>;
+export function decodeEventJson(type: string, json: JsonValue, options?: Partial<JsonReadOptions>): EventMessage;
+export function decodeEventJson(type: string, json: JsonValue, options?: Partial<JsonReadOptions>): EventMessage {
+  const schema = schemaOf(type);
+  try {
+    return fromJson(schema, json, options) as EventMessage;
+  } catch (error) {
+    const field = invalidFieldPath(schema, json, options);
+    throw new InvalidEventError(type, error instanceof Error ? error.message : String(error), { cause: error, field });
+  }
+}
+
+/**
+ * The event in its family's wrapper (e.g. ChargerEvent), binary encoded: the Kafka payload.
+ * Every message on a family topic has the wrapper's type, so consumers can decode without a type header.
+ */
+export function encodeEventBinary<T extends EventType>(type: T, event: EventMessage<T> | JsonValue): Uint8Array;
+export function encodeEventBinary(type: string, event: EventMessage | JsonValue): Uint8Array;
+export function encodeEventBinary(type: string, event: unknown): Uint8Array {
+  const { family, field } = memberOf(type);
+  const wrapper = eventFamilies[family] as DescMessage;
+  const message = isMessage(event) ? event : decodeEventJson(type, event as JsonValue);
+  requireMessageOf(type, schemaOf(type), message);
+  const envelope = create(wrapper, { event: { case: field.localName, value: message } });
+  return guarded(type, () => toBinary(wrapper, envelope));
+}
+
+export function decodeEventBinary<T extends EventType>(type: T, bytes: Uint8Array): EventMessage<T>;
+export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage;
+export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage {
+  const { family } = memberOf(type);
+  const decoded = decodeFamilyBinary(family, bytes);
+  if (decoded.type !== type) {
+    throw new InvalidEventError(type, `the ${family} payload carries ${decoded.type}`);
+  }
+  return decoded.message;
+}
+
+/** Decodes a family topic payload without knowing its event type. */
+export function decodeFamilyBinary(family: EventFamily, bytes: Uint8Array): { type: EventType; message: EventMessage } {
+  if (!Object.hasOwn(eventFamilies, family)) throw new Error(`Unknown event family "${String(family)}"`);
+  const wrapper = eventFamilies[family] as DescMessage;
+  const envelope = guarded(wrapper.name, () => fromBinary(wrapper, bytes)) as unknown as {
+    event: { case: string | undefined; value?: EventMessage };
+  };
+  const { value } = envelope.event;
+  if (value === undefined) {
+    throw new InvalidEventError(wrapper.name, 'the payload carries no event (empty oneof, or an event unknown to this version)');
+  }
+  return { type: eventTypeOf(value), message: value };
+}
+
+function memberOf(type: string): FamilyMember {
+  schemaOf(type);
+  const member = members.get(type);
+  if (member === undefined) throw new UnknownEventTypeError(type);
+  return member;
+}
+
+function requireMessageOf(type: string, schema: DescMessage, message: unknown): void {
+  if (!isMessage(message, schema)) {
+    const actual = isMessage(message) ? message.$typeName : typeof message;
+    throw new InvalidEventError(type, `expected a ${schema.typeName} message, got ${actual}`);
+  }
+}
+
+function guarded<R>(type: string, run: () => R): R {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidEventError || error instanceof UnknownEventTypeError) throw error;
+    throw new InvalidEventError(type, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+// protobuf-es names the enum or well-known type that failed but not always the field holding it;
+// decoding one key at a time finds the path a reader needs to fix the document.
+function invalidFieldPath(schema: DescMessage, json: JsonValue, options?: Partial<JsonReadOptions>): string | undefined {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  for (const [key, value] of Object.entries(json)) {
+    const field = schema.fields.find((f) => f.jsonName === key || f.name === key);
+    if (field === undefined) {
+      if (options?.ignoreUnknownFields) continue;
+      return key;
+    }
+    if (decodes(schema, { [key]: value }, options)) continue;
+    return key + (nestedInvalidPath(schema, key, field, value, options) ?? '');
+  }
+  return undefined;
+}
+
+function nestedInvalidPath(
+  schema: DescMessage,
+  key: string,
+  field: DescField,
+  value: JsonValue,
+  options?: Partial<JsonReadOptions>,
+): string | undefined {
+  const inner = (schema: DescMessage, json: JsonValue): string => {
+    const path = invalidFieldPath(schema, json, options);
+    return path === undefined ? '' : `.${path}`;
+  };
+  if (field.fieldKind === 'message') return inner(field.message, value);
+  if (field.fieldKind === 'list' && Array.isArray(value)) {
+    const index = value.findIndex((item) =>
+      field.listKind === 'message' ? !decodes(field.message, item, options) : !decodes(schema, { [key]: [item] }, options),
+    );
+    if (index < 0) return undefined;
+    return `[${index}]` + (field.listKind === 'message' ? inner(field.message, value[index] ?? null) : '');
+  }
+  if (field.fieldKind === 'map' && field.mapKind === 'message' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const entry = Object.entries(value).find(([, item]) => !decodes(field.message, item, options));
+    return entry === undefined ? undefined : `[${JSON.stringify(entry[0])}]` + inner(field.message, entry[1]);
+  }
+  return undefined;
+}
+
+function decodes(schema: DescMessage, json: JsonValue, options?: Partial<JsonReadOptions>): boolean {
+  try {
+    fromJson(schema, json, options);
+    return true;
+  } catch {
+    return false;
+  }
+}

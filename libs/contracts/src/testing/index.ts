@@ -1,0 +1,116 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { eventSchemas, type EventMessage, type EventSchema, type EventType } from '../codec.js';
+import { OcppVersion } from '../gen/roamgate/v1/common_pb.js';
+import { BootStatus, ConnectorStatus, FrameDirection, FrameType } from '../gen/roamgate/v1/charger_pb.js';
+import { AuthorizationSource, AuthorizationStatus, ChargingState } from '../gen/roamgate/v1/session_pb.js';
+import { CommandKind, CommandOrigin, CommandResult } from '../gen/roamgate/v1/command_pb.js';
+import { CredentialsInitiator, InterfaceRole, PartyRoleKind } from '../gen/roamgate/v1/partner_pb.js';
+import { EvaluationTrigger, GateDecision, LaunchPhase, TariffOwner, WhitelistType } from '../gen/roamgate/v1/launch_pb.js';
+
+const at = (iso: string) => timestampFromMs(Date.parse(iso));
+const t0 = '2025-03-01T09:00:00Z';
+const token = { id: '04A1B2C3D4', type: 'ISO14443' };
+const eur = (excl: string, incl?: string) => (incl === undefined ? { exclVat: excl } : { exclVat: excl, inclVat: incl });
+
+const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
+  ChargerRegistered: { chargerId: 'CP-001', occurredAt: at(t0), passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', securityProfile: 1, locationId: 'LOC1', tags: ['pilot'] },
+  ChargerBooted: {
+    chargerId: 'CP-001', occurredAt: at(t0), receivedAt: at(t0), protocol: OcppVersion.OCPP_VERSION_1_6, vendor: 'Acme', model: 'X1',
+    firmwareVersion: '1.4.2', serialNumber: 'SN-1', bootStatus: BootStatus.ACCEPTED, heartbeatIntervalSeconds: 300,
+  },
+  ChargerConnected: { chargerId: 'CP-001', occurredAt: at(t0), protocol: OcppVersion.OCPP_VERSION_2_0_1, connectionId: 'conn-1', remoteAddress: '127.0.0.1', securityProfile: 1 },
+  ChargerDisconnected: { chargerId: 'CP-001', occurredAt: at('2025-03-01T10:00:00Z'), connectionId: 'conn-1', closeCode: 1006, reason: 'socket dropped' },
+  ConnectorStatusChanged: {
+    chargerId: 'CP-001', occurredAt: at(t0), receivedAt: at('2025-03-01T09:00:01Z'), evseId: 1, connectorId: 1,
+    status: ConnectorStatus.CHARGING, errorCode: 'NoError',
+  },
+  OcppFrameLogged: {
+    chargerId: 'CP-001', occurredAt: at(t0), protocol: OcppVersion.OCPP_VERSION_1_6, direction: FrameDirection.FROM_CHARGER,
+    frameType: FrameType.CALL, messageId: 'm-1', action: 'Heartbeat', frame: '[2,"m-1","Heartbeat",{}]', connectionId: 'conn-1',
+  },
+  SessionStarted: {
+    sessionId: 'S-1', occurredAt: at(t0), receivedAt: at(t0), chargerId: 'CP-001', protocol: OcppVersion.OCPP_VERSION_1_6, evseId: 0,
+    connectorId: 1, transactionId: '42', idToken: token, meterStartWh: '1000', commandId: 'C-1', partnerId: 'NL-EMS',
+    authorizationReference: 'AUTH-1',
+  },
+  SessionAuthorized: {
+    sessionId: 'S-1', occurredAt: at(t0), chargerId: 'CP-001', idToken: token, status: AuthorizationStatus.ACCEPTED,
+    source: AuthorizationSource.REAL_TIME, partnerId: 'NL-EMS', authorizationReference: 'AUTH-1',
+  },
+  SessionMeterValuesRecorded: {
+    sessionId: 'S-1', occurredAt: at('2025-03-01T09:15:00Z'), receivedAt: at('2025-03-01T09:15:01Z'), chargerId: 'CP-001', transactionId: '42',
+    connectorId: 1,
+    samples: [
+      { timestamp: at('2025-03-01T09:15:00Z'), values: [{ value: '4250.5', measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' }] },
+    ],
+    seqNo: 0,
+  },
+  SessionChargingStateChanged: { sessionId: 'S-1', occurredAt: at('2025-03-01T10:00:00Z'), receivedAt: at('2025-03-01T10:00:00Z'), chargerId: 'CP-001', chargingState: ChargingState.SUSPENDED_EV },
+  SessionStopped: {
+    sessionId: 'S-1', occurredAt: at('2025-03-01T10:30:00Z'), receivedAt: at('2025-03-01T10:40:00Z'), chargerId: 'CP-001', transactionId: '42',
+    meterStopWh: '13500', reason: 'Remote', commandId: 'C-2', offline: true,
+  },
+  CommandRequested: {
+    commandId: 'C-1', occurredAt: at(t0), kind: CommandKind.START_SESSION, chargerId: 'CP-001', origin: CommandOrigin.OCPI,
+    partnerId: 'NL-EMS', responseUrl: 'https://emsp.example/ocpi/commands/START_SESSION/1', timeoutSeconds: 30,
+    payload: { case: 'startSession', value: { idToken: token, connectorId: 1, locationId: 'LOC1', evseUid: 'NL*ACM*E1', ocpiConnectorId: '1' } },
+  },
+  CommandSentToCharger: { commandId: 'C-1', occurredAt: at(t0), chargerId: 'CP-001', protocol: OcppVersion.OCPP_VERSION_1_6, action: 'RemoteStartTransaction', messageId: 'm-2' },
+  CommandAnswered: { commandId: 'C-1', occurredAt: at(t0), chargerId: 'CP-001', messageId: 'm-2', status: 'Accepted', result: CommandResult.ACCEPTED, payloadJson: '{"status":"Accepted"}', latencyMs: 120 },
+  CommandTimedOut: { commandId: 'C-3', occurredAt: at(t0), chargerId: 'CP-001', timeoutSeconds: 30 },
+  CommandFailed: { commandId: 'C-4', occurredAt: at(t0), chargerId: 'CP-002', result: CommandResult.FAILED, reason: 'charger offline' },
+  CommandResultDelivered: {
+    commandId: 'C-1', occurredAt: at(t0), partnerId: 'NL-EMS', responseUrl: 'https://emsp.example/ocpi/commands/START_SESSION/1',
+    result: CommandResult.ACCEPTED, httpStatus: 200, attempt: 3,
+  },
+  CommandResultDeliveryFailed: {
+    commandId: 'C-1', occurredAt: at(t0), partnerId: 'NL-EMS', responseUrl: 'https://emsp.example/ocpi/commands/START_SESSION/1',
+    attempt: 1, httpStatus: 503, error: 'Service Unavailable', nextAttemptAt: at('2025-03-01T09:00:02Z'),
+  },
+  CdrIssued: {
+    cdrId: 'CDR-1', occurredAt: at('2025-03-01T10:31:00Z'), sessionId: 'S-1', chargerId: 'CP-001', partnerId: 'NL-EMS', currency: 'EUR',
+    startDateTime: at(t0), endDateTime: at('2025-03-01T10:30:00Z'), totalCost: eur('4.1000', '4.9610'), totalFixedCost: eur('0.5000', '0.6050'),
+    totalEnergyKwh: '12.500', totalEnergyCost: eur('3.1250', '3.7813'), totalTimeHours: '1.500', totalTimeCost: eur('0.4750'),
+    totalParkingTimeHours: '0.250', totalParkingCost: eur('0.0000'), tariffs: [{ tariffId: 'T1', lastUpdated: at('2025-02-01T00:00:00Z') }],
+    cdrJson: '{"id":"CDR-1","currency":"EUR"}',
+  },
+  CdrDelivered: { cdrId: 'CDR-1', occurredAt: at(t0), partnerId: 'NL-EMS', locationUrl: 'https://emsp.example/ocpi/cdrs/CDR-1', httpStatus: 201, ocpiStatusCode: 1000, attempt: 1 },
+  CdrDeliveryFailed: { cdrId: 'CDR-1', occurredAt: at(t0), partnerId: 'NL-EMS', attempt: 1, httpStatus: 0, error: 'ECONNREFUSED', nextAttemptAt: at('2025-03-01T09:00:05Z') },
+  CdrReplayed: {
+    cdrId: 'CDR-1', occurredAt: at(t0), sessionId: 'S-1', matches: false,
+    diffs: [{ field: 'total_cost.excl_vat', issued: '4.1000', replayed: '4.0900' }], tariffs: [{ tariffId: 'T1' }], replayedTotalCost: eur('4.0900', '4.9489'),
+  },
+  PartnerInvited: { partnerId: 'NL-EMS', occurredAt: at(t0), party: { countryCode: 'NL', partyId: 'EMS', role: PartyRoleKind.EMSP, name: 'Example eMSP' }, tokenAHash: 'sha256:abc' },
+  PartnerRegistered: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), initiatedBy: CredentialsInitiator.PARTNER, version: '2.2.1', versionsUrl: 'https://emsp.example/ocpi/versions',
+    endpoints: [{ identifier: 'cdrs', role: InterfaceRole.RECEIVER, url: 'https://emsp.example/ocpi/2.2.1/cdrs' }],
+    roles: [{ countryCode: 'NL', partyId: 'EMS', role: PartyRoleKind.EMSP }], outboundToken: 'token-b', inboundTokenHash: 'sha256:def',
+  },
+  PartnerCredentialsUpdated: { partnerId: 'NL-EMS', occurredAt: at(t0), initiatedBy: CredentialsInitiator.CPO, version: '2.2.1', outboundToken: 'token-b2', inboundTokenHash: 'sha256:ghi' },
+  PartnerUnregistered: { partnerId: 'NL-EMS', occurredAt: at(t0), initiatedBy: CredentialsInitiator.PARTNER },
+  PartnerProbed: { partnerId: 'NL-EMS', occurredAt: at(t0), findings: [{ check: 'versions', passed: true }, { check: 'commands.response_url', passed: false, detail: 'HTTP 404' }] },
+  LaunchPlanCreated: {
+    planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', chargerGroup: { chargerIds: ['CP-001'], selector: { vendors: ['Acme'] } },
+    phase: LaunchPhase.SCOPE, tariffOwner: TariffOwner.CPO, tokenFlows: [{ tokenType: 'RFID', whitelist: WhitelistType.ALLOWED_OFFLINE, realTimeAuthorization: true }],
+    sourcesOfTruth: [{ object: 'TARIFFS', owner: 'ROAMGATE' }], gateThresholds: { command_success_rate: '0.98' }, evaluationWindowSeconds: 86400,
+  },
+  GateEvaluated: {
+    planId: 'L-1', occurredAt: at(t0), evaluationId: 'E-1', phase: LaunchPhase.COMMAND_AND_SESSION_INTEGRITY, decision: GateDecision.PAUSE,
+    rule: 'unattributed_failures_present', gates: [{ gate: 'unknown_owner_share', value: '0.12', threshold: '0', passed: false, sampleSize: 25 }],
+    evidence: { exceptionIds: ['X-1'] }, windowStart: at('2025-02-28T09:00:00Z'), windowEnd: at(t0), trigger: EvaluationTrigger.SCHEDULE,
+  },
+  ScopeChanged: {
+    planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', previousPhase: LaunchPhase.SCOPE, phase: LaunchPhase.COMMAND_AND_SESSION_INTEGRITY,
+    chargerGroup: { chargerIds: ['CP-001', 'CP-002'] }, addedChargerIds: ['CP-002'], evaluationId: 'E-2', changedBy: 'gate-evaluator',
+  },
+};
+
+/** A valid, realistic example of each event type, for tests of anything that stores or carries events. */
+export function sampleEvent<T extends EventType>(type: T): EventMessage<T> {
+  return create(eventSchemas[type], samples[type] as never) as EventMessage<T>;
+}
+
+export function sampleEventTypes(): EventType[] {
+  return Object.keys(samples) as EventType[];
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { DeliveredMessage } from './bus.port';
+import { openInProcessBus } from './in-process-bus';
+import { busContract } from './testing/bus.contract';
+import { waitFor } from './testing/wait-for';
+
+const dir = mkdtempSync(join(tmpdir(), 'roamgate-bus-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const busFile = () => join(dir, `${randomUUID()}.db`);
+
+const encoder = new TextEncoder();
+const body = (m: DeliveredMessage) => new TextDecoder().decode(m.value);
+const numbered = (topic: string, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => ({ topic, key: 'k', value: encoder.encode(String(from + i)) }));
+
+busContract('in-process, :memory:', async () => {
+  const bus = openInProcessBus();
+  return { bus, cleanup: () => bus.close() };
+});
+
+busContract('in-process, file', async () => {
+  const bus = openInProcessBus({ file: busFile() });
+  return { bus, cleanup: () => bus.close() };
+});
+
+describe('in-process bus on a file', () => {
+  it('after a restart delivers what was not handled, and nothing that was', async () => {
+    const file = busFile();
+    const first = openInProcessBus({ file });
+    const handled: string[] = [];
+    await first.subscribe({
+      group: 'projector',
+      topics: ['sessions'],
+      maxAttempts: 100,
+      retryBackoffMs: 60_000,
+      handler: async (m) => {
+        if (Number(body(m)) >= 5) throw new Error('not yet');
+        handled.push(body(m));
+      },
+    });
+    await first.publish(numbered('sessions', 0, 10));
+    await waitFor(() => handled.length === 5, 'the first half');
+    await first.close();
+
+    const second = openInProcessBus({ file });
+    const redelivered: string[] = [];
+    await second.subscribe({ group: 'projector', topics: ['sessions'], handler: async (m) => void redelivered.push(body(m)) });
+    await waitFor(() => redelivered.length === 5, 'the second half');
+    await second.close();
+
+    assert.deepEqual(handled, ['0', '1', '2', '3', '4']);
+    assert.deepEqual(redelivered, ['5', '6', '7', '8', '9']);
+  });
+
+  it('after a crash keeps published messages and committed offsets', async () => {
+    const file = busFile();
+    const child = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
+        const { openInProcessBus } = require(${JSON.stringify(join(__dirname, 'in-process-bus.js'))});
+        const bus = openInProcessBus({ file: process.argv[1] });
+        const value = (i) => new TextEncoder().encode(String(i));
+        bus.publish(Array.from({ length: 10 }, (_, i) => ({ topic: 'sessions', key: 'k', value: value(i) }))).then(() =>
+          bus.subscribe({
+            group: 'projector',
+            topics: ['sessions'],
+            handler: async (m) => {
+              if (new TextDecoder().decode(m.value) === '5') process.kill(process.pid, 'SIGKILL');
+            },
+          }),
+        );
+        `,
+        file,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(child.signal, 'SIGKILL', child.stderr);
+
+    const bus = openInProcessBus({ file });
+    const delivered: DeliveredMessage[] = [];
+    await bus.subscribe({ group: 'projector', topics: ['sessions'], handler: async (m) => void delivered.push(m) });
+    await waitFor(() => delivered.length === 5, 'the messages from the one in flight at the crash');
+    await bus.close();
+
+    assert.deepEqual(delivered.map(body), ['5', '6', '7', '8', '9']);
+  });
+
+  it('prunes only what every group has consumed, and keeps offsets growing', async () => {
+    const bus = openInProcessBus({ file: busFile(), partitions: 1 });
+    const fast: string[] = [];
+    const slow: string[] = [];
+    await bus.subscribe({ group: 'fast', topics: ['tariffs'], handler: async (m) => void fast.push(body(m)) });
+    const slowSubscription = await bus.subscribe({
+      group: 'slow',
+      topics: ['tariffs'],
+      handler: async (m) => void slow.push(body(m)),
+    });
+    await bus.publish(numbered('tariffs', 0, 4));
+    await waitFor(() => fast.length === 4 && slow.length === 4, 'both groups');
+    await slowSubscription.close();
+    await bus.publish(numbered('tariffs', 4, 10));
+    await waitFor(() => fast.length === 10, 'the fast group');
+
+    assert.equal(bus.prune(), 4, 'the slow group still needs 4..9');
+    assert.equal(bus.prune(), 0);
+
+    const late: DeliveredMessage[] = [];
+    await bus.subscribe({ group: 'slow', topics: ['tariffs'], handler: async (m) => void late.push(m) });
+    await waitFor(() => late.length === 6, 'the slow group catching up');
+    assert.equal(bus.prune(), 6);
+    await bus.publish(numbered('tariffs', 10, 11));
+    await waitFor(() => late.length === 7, 'a message after pruning');
+    await bus.close();
+
+    assert.deepEqual(late.map(body), ['4', '5', '6', '7', '8', '9', '10']);
+    assert.deepEqual(
+      late.map((m) => m.offset),
+      [4, 5, 6, 7, 8, 9, 10],
+    );
+  });
+
+  it('keeps a topic’s partition count across restarts, so keys keep their partition', async () => {
+    const file = busFile();
+    const first = openInProcessBus({ file, partitions: 4 });
+    const before: DeliveredMessage[] = [];
+    await first.subscribe({ group: 'g', topics: ['chargers'], handler: async (m) => void before.push(m) });
+    await first.publish([{ topic: 'chargers', key: 'CP-1', value: encoder.encode('a') }]);
+    await waitFor(() => before.length === 1, 'first delivery');
+    await first.close();
+
+    const second = openInProcessBus({ file, partitions: 16 });
+    const later: DeliveredMessage[] = [];
+    await second.subscribe({ group: 'g', topics: ['chargers'], handler: async (m) => void later.push(m) });
+    await second.publish([{ topic: 'chargers', key: 'CP-1', value: encoder.encode('b') }]);
+    await waitFor(() => later.length === 1, 'second delivery');
+    await second.close();
+
+    assert.equal(later[0]!.partition, before[0]!.partition);
+    assert.equal(later[0]!.offset, before[0]!.offset + 1);
+  });
+});

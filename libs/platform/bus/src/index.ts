@@ -1,0 +1,2 @@
+export * from './bus.port';
+export { InProcessBus, openInProcessBus, type InProcessBusOptions } from './in-process-bus';

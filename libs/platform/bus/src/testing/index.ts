@@ -1,0 +1,2 @@
+export * from './bus.contract';
+export * from './wait-for';

@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z
+  .object({
+    PORT: port.default(8080),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    ROAMGATE_DATA_DIR: z.string().min(1).default('./data'),
+    ROAMGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    ROAMGATE_PUBLIC_URL: z.url().optional(),
+    EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+    BUS: z.enum(['in-process', 'kafka']).default('in-process'),
+    READ_MODELS: z.enum(['sqlite', 'mongodb']).default('sqlite'),
+    KAFKA_BROKERS: z.string().optional(),
+    KURRENTDB_URL: z.string().optional(),
+    MONGODB_URL: z.string().optional(),
+    LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  })
+  .superRefine((env, ctx) => {
+    const need = (when: boolean, key: 'KAFKA_BROKERS' | 'KURRENTDB_URL' | 'MONGODB_URL', because: string) => {
+      if (when && !env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${because}` });
+    };
+    need(env.BUS === 'kafka', 'KAFKA_BROKERS', 'BUS=kafka');
+    need(env.EVENT_STORE === 'kurrentdb', 'KURRENTDB_URL', 'EVENT_STORE=kurrentdb');
+    need(env.READ_MODELS === 'mongodb', 'MONGODB_URL', 'READ_MODELS=mongodb');
+  });
+
+export interface RoamgateConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  /** Base URL partners and chargers reach this process at; defaults to http://localhost:PORT. */
+  readonly publicUrl: string;
+  readonly eventStore: 'sqlite' | 'kurrentdb';
+  readonly bus: 'in-process' | 'kafka';
+  readonly readModels: 'sqlite' | 'mongodb';
+  readonly kafkaBrokers: readonly string[];
+  readonly kurrentDbUrl: string | undefined;
+  readonly mongoDbUrl: string | undefined;
+  readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+}
+
+/** Reads and validates the settings; every problem is reported by the name of its variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): RoamgateConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        const got = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
+        return `${key}: ${issue.message}${got === undefined ? '' : ` (got "${got}")`}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: resolve(c.ROAMGATE_DATA_DIR),
+    adminToken: c.ROAMGATE_ADMIN_TOKEN,
+    publicUrl: (c.ROAMGATE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    eventStore: c.EVENT_STORE,
+    bus: c.BUS,
+    readModels: c.READ_MODELS,
+    kafkaBrokers: (c.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    kurrentDbUrl: c.KURRENTDB_URL,
+    mongoDbUrl: c.MONGODB_URL,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,2 @@
+export * from './read-model-store.port';
+export { SqliteReadModelStore, openSqliteReadModelStore, type SqliteReadModelStoreOptions } from './sqlite-read-model-store';

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
+import { openSqliteReadModelStore } from './sqlite-read-model-store';
+import { readModelStoreContract } from './testing/read-model-store.contract';
+
+const dir = mkdtempSync(join(tmpdir(), 'roamgate-read-models-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const storeFile = () => join(dir, `${randomUUID()}.db`);
+
+readModelStoreContract('sqlite, file', async () => {
+  const store = openSqliteReadModelStore({ file: storeFile() });
+  return { store, cleanup: () => store.close() };
+});
+
+describe('sqlite read-model store', () => {
+  it('rejects collection names and index paths that are not plain identifiers', async () => {
+    const store = openSqliteReadModelStore({ file: ':memory:' });
+    for (const name of ['1st', 'a-b', 'x"; DROP TABLE y; --', '', 'sessions ']) {
+      await assert.rejects(store.ensureCollection({ name, indexes: [] }), TypeError, name);
+    }
+    for (const path of ["a') OR 1=1 --", 'a..b', '.a', 'a.', 'a b']) {
+      await assert.rejects(store.ensureCollection({ name: 'sessions', indexes: [path] }), TypeError, path);
+    }
+    await store.close();
+  });
+
+  it('filters and sorts through the expression indexes', async () => {
+    const file = storeFile();
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'chargers', indexes: ['status', 'site.city'] });
+    await store.close();
+
+    const db = new DatabaseSync(file);
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join('; ');
+    assert.match(
+      plan(`SELECT id FROM "rm_chargers" WHERE json_extract(data, '$.site.city') = 'Bern'`),
+      /USING INDEX "?rm_chargers__site__city"?/,
+    );
+    assert.match(
+      plan(`SELECT id FROM "rm_chargers" ORDER BY json_extract(data, '$.status') ASC`),
+      /SCAN "?rm_chargers"? USING INDEX "?rm_chargers__status"?/,
+    );
+    db.close();
+  });
+
+  it('keeps documents and indexes across reopening, and drops indexes no longer declared', async () => {
+    const file = storeFile();
+    const first = openSqliteReadModelStore({ file });
+    await first.ensureCollection({ name: 'tariffs', indexes: ['currency', 'partyId'] });
+    await first.upsert('tariffs', 't-1', { currency: 'EUR', partyId: 'RGT' }, 1);
+    await first.close();
+
+    const second = openSqliteReadModelStore({ file });
+    assert.equal((await second.find('tariffs', { where: { partyId: 'RGT' } })).total, 1, 'indexes known without ensureCollection');
+    await second.ensureCollection({ name: 'tariffs', indexes: ['currency'] });
+    await assert.rejects(second.find('tariffs', { where: { partyId: 'RGT' } }), { name: 'UnknownIndexError' });
+    assert.equal((await second.find('tariffs', { where: { currency: 'EUR' } })).total, 1);
+    await second.close();
+
+    const db = new DatabaseSync(file);
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rm_tariffs' AND sql IS NOT NULL")
+      .all()
+      .map((row) => row['name']);
+    db.close();
+    assert.deepEqual(indexes, ['rm_tariffs__currency']);
+  });
+
+  it('refuses two collection names that differ only in case', async () => {
+    const store = openSqliteReadModelStore({ file: ':memory:' });
+    await store.ensureCollection({ name: 'Sessions', indexes: [] });
+    await assert.rejects(store.ensureCollection({ name: 'sessions', indexes: [] }), /clashes/);
+    await store.close();
+  });
+});

@@ -1,0 +1,201 @@
+import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import type { SQLInputValue, StatementSync } from 'node:sqlite';
+import {
+  UnknownIndexError,
+  type CollectionSpec,
+  type Document,
+  type FieldValue,
+  type FindQuery,
+  type FindResult,
+  type ReadModelStore,
+  type StoredDocument,
+} from './read-model-store.port';
+
+export interface SqliteReadModelStoreOptions {
+  /** SQLite file; `:memory:` for a private in-memory store. */
+  readonly file: string;
+  /**
+   * Default FULL: a projection commits its bus offset (in another file) after the upsert returns,
+   * so an upsert lost to a power cut while the offset survived would never be replayed.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+export function openSqliteReadModelStore(options: SqliteReadModelStoreOptions): SqliteReadModelStore {
+  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL' }));
+}
+
+const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/i;
+const FIELD_PATH = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i;
+
+interface Collection {
+  readonly table: string;
+  readonly indexes: ReadonlySet<string>;
+  readonly upsert: StatementSync;
+  readonly get: StatementSync;
+  readonly delete: StatementSync;
+}
+
+interface DocumentRow {
+  id: string;
+  revision: number;
+  data: string;
+}
+
+/**
+ * One table per collection (`rm_<name>`): id, revision and the document as JSON; every indexed
+ * field is an expression index on json_extract(data, '$.<path>'), and find() filters and sorts on
+ * that same expression so SQLite uses the index.
+ */
+export class SqliteReadModelStore implements ReadModelStore {
+  private readonly collections = new Map<string, Collection>();
+
+  constructor(private readonly db: DatabaseSync) {
+    db.exec(`CREATE TABLE IF NOT EXISTS read_model_collections (
+      name TEXT PRIMARY KEY,
+      indexes TEXT NOT NULL
+    ) STRICT`);
+  }
+
+  async ensureCollection(spec: CollectionSpec): Promise<void> {
+    if (!COLLECTION_NAME.test(spec.name)) throw new TypeError(`invalid collection name: ${spec.name}`);
+    for (const field of spec.indexes) {
+      if (!FIELD_PATH.test(field)) throw new TypeError(`invalid index path on ${spec.name}: ${field}`);
+    }
+    const clash = this.db
+      .prepare('SELECT name FROM read_model_collections WHERE lower(name) = lower(?) AND name <> ?')
+      .get(spec.name, spec.name) as { name: string } | undefined;
+    if (clash) throw new TypeError(`collection ${spec.name} clashes with ${clash.name}: SQLite table names ignore case`);
+
+    const table = tableOf(spec.name);
+    const indexes = [...new Set(spec.indexes)];
+    immediateTransaction(this.db, () => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (
+        id TEXT PRIMARY KEY,
+        revision INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) STRICT`);
+      const wanted = new Set(indexes.map((field) => indexOf(table, field)));
+      const existing = this.db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+        .all(table) as { name: string }[];
+      for (const { name } of existing) if (!wanted.has(name)) this.db.exec(`DROP INDEX ${quote(name)}`);
+      for (const field of indexes) {
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexOf(table, field))} ON ${quote(table)} (${extract(field)})`);
+      }
+      this.db
+        .prepare(
+          'INSERT INTO read_model_collections (name, indexes) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET indexes = excluded.indexes',
+        )
+        .run(spec.name, JSON.stringify(indexes));
+    });
+    this.collections.set(spec.name, this.prepareCollection(table, indexes));
+  }
+
+  async upsert<T extends Document>(collection: string, id: string, data: T, revision: number): Promise<boolean> {
+    assertRevision(revision);
+    const { upsert } = this.collection(collection);
+    return Number(upsert.run(id, revision, JSON.stringify(data)).changes) > 0;
+  }
+
+  async get<T extends Document>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
+    const row = this.collection(collection).get.get(id) as DocumentRow | undefined;
+    return row && toDocument<T>(row);
+  }
+
+  async find<T extends Document>(collection: string, query: FindQuery = {}): Promise<FindResult<T>> {
+    const { table, indexes } = this.collection(collection);
+    const indexed = (field: string) => {
+      if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
+      return extract(field);
+    };
+    const conditions: string[] = [];
+    const parameters: SQLInputValue[] = [];
+    for (const [field, value] of Object.entries(query.where ?? {})) {
+      const expression = indexed(field);
+      const [condition, ...bound] = equals(expression, field, value);
+      conditions.push(condition);
+      parameters.push(...bound);
+    }
+    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const direction = query.sort?.direction === 'desc' ? 'DESC' : 'ASC';
+    const orderBy = query.sort ? `ORDER BY ${indexed(query.sort.field)} ${direction}, id ${direction}` : 'ORDER BY id';
+    const limit = query.limit === undefined ? -1 : nonNegative('limit', query.limit);
+    const offset = nonNegative('offset', query.offset ?? 0);
+
+    const { total } = this.db
+      .prepare(`SELECT count(*) AS total FROM ${quote(table)} ${where}`)
+      .get(...parameters) as { total: number };
+    const rows = this.db
+      .prepare(`SELECT id, revision, data FROM ${quote(table)} ${where} ${orderBy} LIMIT ? OFFSET ?`)
+      .all(...parameters, limit, offset) as unknown as DocumentRow[];
+    return { items: rows.map((row) => toDocument<T>(row)), total };
+  }
+
+  async delete(collection: string, id: string, revision: number): Promise<boolean> {
+    assertRevision(revision);
+    return Number(this.collection(collection).delete.run(id, revision).changes) > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private collection(name: string): Collection {
+    const known = this.collections.get(name);
+    if (known) return known;
+    const stored = this.db.prepare('SELECT indexes FROM read_model_collections WHERE name = ?').get(name) as
+      | { indexes: string }
+      | undefined;
+    if (!stored) throw new Error(`unknown collection ${name}: call ensureCollection first`);
+    const collection = this.prepareCollection(tableOf(name), JSON.parse(stored.indexes) as string[]);
+    this.collections.set(name, collection);
+    return collection;
+  }
+
+  private prepareCollection(table: string, indexes: readonly string[]): Collection {
+    const t = quote(table);
+    return {
+      table,
+      indexes: new Set(indexes),
+      upsert: this.db.prepare(
+        `INSERT INTO ${t} (id, revision, data) VALUES (?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data
+         WHERE excluded.revision > ${t}.revision`,
+      ),
+      get: this.db.prepare(`SELECT id, revision, data FROM ${t} WHERE id = ?`),
+      delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ? AND revision < ?`),
+    };
+  }
+}
+
+const tableOf = (collection: string): string => `rm_${collection}`;
+const indexOf = (table: string, field: string): string => `${table}__${field.replaceAll('.', '__')}`;
+const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
+/** Paths are checked against FIELD_PATH, so they are safe inside the SQL string literal. */
+const extract = (field: string): string => `json_extract(data, '$.${field}')`;
+
+/**
+ * json_extract gives true/false as 1/0, so a boolean also checks the JSON type (a stored 1 is not
+ * true); null matches a missing field too, as in MongoDB.
+ */
+function equals(expression: string, field: string, value: FieldValue): [string, ...SQLInputValue[]] {
+  if (value === null) return [`${expression} IS NULL`];
+  if (typeof value === 'boolean') {
+    return [`${expression} = ? AND json_type(data, '$.${field}') = ?`, value ? 1 : 0, value ? 'true' : 'false'];
+  }
+  return [`${expression} = ?`, value];
+}
+
+function toDocument<T extends Document>(row: DocumentRow): StoredDocument<T> {
+  return { id: row.id, revision: row.revision, data: JSON.parse(row.data) as T };
+}
+
+function assertRevision(revision: number): void {
+  if (!Number.isSafeInteger(revision)) throw new RangeError(`revision must be an integer, got ${revision}`);
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
+}

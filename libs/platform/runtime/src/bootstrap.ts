@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { INestApplication, Logger, LogLevel, ModuleMetadata } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig, RoamgateConfig } from '@roamgate/config';
+import { resolveAdminToken } from './admin-token';
+import { PlatformModule } from './platform.module';
+import { openPorts } from './ports';
+import type { ServiceDescriptor } from './service-descriptor';
+
+export interface ServiceModule {
+  readonly descriptor: ServiceDescriptor;
+  readonly module: NonNullable<ModuleMetadata['imports']>[number];
+}
+
+export interface StartOptions {
+  /** Names the process in metrics and in per-process data files. */
+  readonly processName: string;
+  readonly services: readonly ServiceModule[];
+  readonly config?: RoamgateConfig;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** Composes the given service modules on the configured adapters and listens on one HTTP port. */
+export async function startRoamgate(options: StartOptions): Promise<INestApplication> {
+  const config = options.config ?? loadConfig();
+  const logger = new Logger('Roamgate');
+  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  const ports = await openPorts(config, options.processName);
+
+  @Module({
+    imports: [
+      PlatformModule.forRoot({
+        config,
+        ports,
+        adminToken: admin.token,
+        processName: options.processName,
+        services: options.services.map((s) => s.descriptor),
+      }),
+      ...options.services.map((s) => s.module),
+    ],
+  })
+  class RootModule {}
+
+  const app = await NestFactory.create(RootModule, {
+    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    bufferLogs: false,
+  });
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Roamgate operations API')
+      .setDescription('Operations API of Roamgate. Every /api/v1 route needs the admin token as a Bearer token.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  logger.log(`${options.processName} listening on ${url} (data in ${config.dataDir})`);
+  if (admin.generatedInto) {
+    logger.log(`Admin token generated and stored in ${admin.generatedInto} (shown once): ${admin.token}`);
+  }
+  return app;
+}
+
+/** Entry-point wrapper: a configuration problem stops start-up with its message, not a stack trace. */
+export function runMain(start: () => Promise<unknown>): void {
+  start().catch((error: unknown) => {
+    const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
+    console.error(message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,42 @@
+import { DatabaseSync } from 'node:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type { DatabaseSync } from 'node:sqlite';
+
+export interface OpenOptions {
+  /**
+   * FULL makes every committed transaction fsync the WAL before returning, so an append that
+   * returned survives power loss; NORMAL only survives a process crash.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (and creates) a SQLite database in WAL mode; `:memory:` gives a private in-memory one. */
+export function openDatabase(file: string, options: OpenOptions = {}): DatabaseSync {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new DatabaseSync(file);
+  db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  if (file !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.exec('PRAGMA foreign_keys = ON');
+  return db;
+}
+
+/**
+ * Runs fn inside BEGIN IMMEDIATE so the write lock is taken up front: two processes appending to
+ * the same file serialise here instead of failing late with SQLITE_BUSY on upgrade.
+ */
+export function immediateTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { runMain } from '@roamgate/runtime';
+import { startStandalone } from './standalone';
+
+export function buildCli(): Command {
+  const program = new Command('roamgate')
+    .description('Roamgate: launch OCPI roaming one partner and one charger group at a time')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+
+  program
+    .command('start')
+    .description('start all five services in one process on embedded storage (what `npm start` runs)')
+    .option('-p, --port <port>', 'HTTP port (env PORT, default 8080)')
+    .option('-d, --data-dir <dir>', 'data directory (env ROAMGATE_DATA_DIR, default ./data)')
+    .action((opts: { port?: string; dataDir?: string }) => {
+      if (opts.port !== undefined) process.env.PORT = opts.port;
+      if (opts.dataDir !== undefined) process.env.ROAMGATE_DATA_DIR = opts.dataDir;
+      runMain(() => startStandalone());
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildCli().parseAsync(process.argv).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,4 @@
+import { runMain } from '@roamgate/runtime';
+import { startStandalone } from './standalone';
+
+runMain(() => startStandalone());

@@ -1,0 +1,4 @@
+import { runMain, startRoamgate } from '@roamgate/runtime';
+import { tariffEngine } from './tariff-engine.module';
+
+runMain(() => startRoamgate({ processName: 'tariff-engine', services: [tariffEngine] }));
