@@ -1,6 +1,7 @@
 // Append throughput of the SQLite event store against plain node:sqlite inserts of the same rows,
-// both with WAL and synchronous FULL. Run: node libs/platform/event-store/dist/bench/event-store.bench.js
+// both with WAL and synchronous FULL, with the UUIDv7 event ids Roamgate generates. Run: node libs/platform/event-store/dist/bench/event-store.bench.js
 import { randomUUID } from 'node:crypto';
+import { newEventId } from '../event-id';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ const BATCH = 100;
 const STREAMS = 1000;
 
 const anEvent = (n: number): NewEvent => ({
-  id: randomUUID(),
+  id: newEventId(),
   type: 'MeterValuesReported',
   data: { chargePointId: `CP${n % STREAMS}`, connectorId: 1, energyWh: n * 10, price: { amount: '0.35', currency: 'EUR' } },
   metadata: { correlationId: randomUUID() },
