@@ -24,14 +24,22 @@ const schema = z
     KURRENTDB_URL: z.string().optional(),
     MONGODB_URL: z.string().optional(),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    TLS_CERT_FILE: z.string().optional(),
+    TLS_KEY_FILE: z.string().optional(),
+    OCPP_UNKNOWN_CHARGERS: z.enum(['reject', 'pending']).default('reject'),
+    OCPP_HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(300),
+    OCPP_COMMAND_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
+    OCPP_PING_INTERVAL_S: z.coerce.number().int().min(0).max(3_600).default(30),
   })
   .superRefine((env, ctx) => {
-    const need = (when: boolean, key: 'KAFKA_BROKERS' | 'KURRENTDB_URL' | 'MONGODB_URL', because: string) => {
+    const need = (when: boolean, key: 'KAFKA_BROKERS' | 'KURRENTDB_URL' | 'MONGODB_URL' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE', because: string) => {
       if (when && !env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required when ${because}` });
     };
     need(env.BUS === 'kafka', 'KAFKA_BROKERS', 'BUS=kafka');
     need(env.EVENT_STORE === 'kurrentdb', 'KURRENTDB_URL', 'EVENT_STORE=kurrentdb');
     need(env.READ_MODELS === 'mongodb', 'MONGODB_URL', 'READ_MODELS=mongodb');
+    need(Boolean(env.TLS_KEY_FILE), 'TLS_CERT_FILE', 'TLS_KEY_FILE is set');
+    need(Boolean(env.TLS_CERT_FILE), 'TLS_KEY_FILE', 'TLS_CERT_FILE is set');
   });
 
 export interface RoamgateConfig {
@@ -48,6 +56,16 @@ export interface RoamgateConfig {
   readonly kurrentDbUrl: string | undefined;
   readonly mongoDbUrl: string | undefined;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  /** When set, the process terminates TLS itself (OCPP security profile 2 without an ingress). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly ocpp: {
+    /** `reject`: BootNotification of an unregistered charger is Rejected; `pending`: held in Pending. */
+    readonly unknownChargers: 'reject' | 'pending';
+    readonly heartbeatIntervalS: number;
+    readonly commandTimeoutS: number;
+    /** WebSocket ping interval; 0 turns keep-alive pings off. */
+    readonly pingIntervalS: number;
+  };
 }
 
 /** Reads and validates the settings; every problem is reported by the name of its variable. */
@@ -77,5 +95,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     kurrentDbUrl: c.KURRENTDB_URL,
     mongoDbUrl: c.MONGODB_URL,
     logLevel: c.LOG_LEVEL,
+    tls: c.TLS_CERT_FILE && c.TLS_KEY_FILE ? { certFile: c.TLS_CERT_FILE, keyFile: c.TLS_KEY_FILE } : undefined,
+    ocpp: {
+      unknownChargers: c.OCPP_UNKNOWN_CHARGERS,
+      heartbeatIntervalS: c.OCPP_HEARTBEAT_INTERVAL_S,
+      commandTimeoutS: c.OCPP_COMMAND_TIMEOUT_S,
+      pingIntervalS: c.OCPP_PING_INTERVAL_S,
+    },
   };
 }

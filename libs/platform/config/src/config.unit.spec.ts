@@ -36,6 +36,17 @@ describe('loadConfig', () => {
     assert.deepEqual(loadConfig({ BUS: 'kafka', KAFKA_BROKERS: 'a:9092, b:9092' }).kafkaBrokers, ['a:9092', 'b:9092']);
   });
 
+  it('needs both TLS files or neither', () => {
+    assert.throws(() => loadConfig({ TLS_CERT_FILE: '/etc/cert.pem' }), /TLS_KEY_FILE: is required when TLS_CERT_FILE is set/);
+    assert.deepEqual(loadConfig({ TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls, { certFile: 'c.pem', keyFile: 'k.pem' });
+  });
+
+  it('reads the OCPP settings', () => {
+    const c = loadConfig({ OCPP_UNKNOWN_CHARGERS: 'pending', OCPP_COMMAND_TIMEOUT_S: '5' });
+    assert.deepEqual(c.ocpp, { unknownChargers: 'pending', heartbeatIntervalS: 300, commandTimeoutS: 5, pingIntervalS: 30 });
+    assert.throws(() => loadConfig({ OCPP_UNKNOWN_CHARGERS: 'accept' }), /OCPP_UNKNOWN_CHARGERS/);
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ PORT: '' }).port, 8080);
   });

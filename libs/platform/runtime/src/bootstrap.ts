@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { INestApplication, Logger, LogLevel, ModuleMetadata } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -47,6 +48,7 @@ export async function startRoamgate(options: StartOptions): Promise<INestApplica
   const app = await NestFactory.create(RootModule, {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
     bufferLogs: false,
+    ...(config.tls ? { httpsOptions: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
   });
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

@@ -7,3 +7,5 @@ export * from './metrics';
 export * from './relay.host';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './api-client';
+export * from './aggregate';

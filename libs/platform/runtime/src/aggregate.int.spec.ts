@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventStore, RecordedEvent } from '@roamgate/event-store';
+import { openSqliteEventStore } from '@roamgate/event-store';
+import { AggregateRepository, Decider, EventCodec } from './aggregate';
+
+type Added = { type: 'Added'; data: { by: number } };
+type Add = { type: 'Add'; by: number; limit: number };
+const counter: Decider<number, Add, Added> = {
+  initialState: () => 0,
+  evolve: (state, event) => state + event.data.by,
+  decide: (command, state) => {
+    if (state + command.by > command.limit) throw new Error(`limit ${command.limit} exceeded`);
+    return [{ type: 'Added', data: { by: command.by } }];
+  },
+};
+const codec: EventCodec<Added> = {
+  toStored: (e) => ({ type: e.type, data: e.data }),
+  fromStored: (r: RecordedEvent) => ({ type: 'Added', data: r.data as { by: number } }),
+};
+
+describe('AggregateRepository', () => {
+  it('appends what the decider decides and returns the new state and revision', async () => {
+    const store = await openSqliteEventStore({ file: ':memory:' });
+    const repo = new AggregateRepository(store);
+    const first = await repo.handle('counter-1', counter, codec, () => [{ type: 'Add', by: 2, limit: 10 }, { type: 'Add', by: 3, limit: 10 }], { correlationId: 'c1' });
+    assert.equal(first.state, 5);
+    assert.equal(first.revision, 1);
+    const events = await store.readStream('counter-1');
+    assert.deepEqual(events.map((e) => e.data), [{ by: 2 }, { by: 3 }]);
+    assert.equal(events[0]!.metadata.correlationId, 'c1');
+    assert.match(events[0]!.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    await store.close();
+  });
+
+  it('decides again on the fresh state when a concurrent writer wins, so invariants hold', async () => {
+    const store = await openSqliteEventStore({ file: ':memory:' });
+    const repo = new AggregateRepository(store);
+    await repo.handle('counter-2', counter, codec, () => [{ type: 'Add', by: 1, limit: 10 }]);
+    let interfered = false;
+    const racing: EventStore = Object.create(store, {
+      append: {
+        value: async (...args: Parameters<EventStore['append']>) => {
+          if (!interfered) {
+            interfered = true;
+            await store.append('counter-2', [{ id: 'other-writer', type: 'Added', data: { by: 8 } }], { expectedRevision: 0 });
+          }
+          return store.append(...args);
+        },
+      },
+    });
+    await assert.rejects(new AggregateRepository(racing).handle('counter-2', counter, codec, () => [{ type: 'Add', by: 2, limit: 10 }]), /limit 10 exceeded/);
+    const state = await repo.load('counter-2', counter, codec);
+    assert.deepEqual(state, { state: 9, revision: 1 });
+    await store.close();
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const store = await openSqliteEventStore({ file: ':memory:' });
+    const result = await new AggregateRepository(store).handle('counter-3', counter, codec, () => []);
+    assert.deepEqual(result, { events: [], state: 0, revision: -1 });
+    assert.deepEqual(await store.readStream('counter-3'), []);
+    await store.close();
+  });
+});
