@@ -39,6 +39,8 @@ module.exports = {
     },
   ],
   options: {
+    // per-package lint targets run from the package folder; rule paths stay relative to the repo root
+    baseDir: __dirname,
     doNotFollow: { path: ['node_modules', '/dist/'] },
     exclude: { path: ['\\.spec\\.ts$', '/gen/'] },
     tsPreCompilationDeps: true,
