@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerSimulateCommand } from '@roamgate/charger-simulator';
 import { runMain } from '@roamgate/runtime';
 import { startStandalone } from './standalone';
 
@@ -19,6 +20,7 @@ export function buildCli(): Command {
       runMain(() => startStandalone());
     });
 
+  registerSimulateCommand(program);
   return program;
 }
 
