@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerSimulateCommand } from '@roamgate/charger-simulator';
 import { runMain } from '@roamgate/runtime';
+import { registerTariffCommands } from '@roamgate/tariff-engine';
 import { startStandalone } from './standalone';
 
 export function buildCli(): Command {
@@ -21,6 +22,7 @@ export function buildCli(): Command {
     });
 
   registerSimulateCommand(program);
+  registerTariffCommands(program);
   return program;
 }
 

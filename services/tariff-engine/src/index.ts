@@ -1,1 +1,2 @@
 export * from './tariff-engine.module';
+export * from './cli/tariff-price.command';
