@@ -1,8 +1,24 @@
 import { Module } from '@nestjs/common';
 import type { ServiceModule } from '@roamgate/runtime';
+import { ChargerApiModule } from './api/api.module';
+import { CommandsModule } from './commands/commands.module';
+import { OcppModule } from './ocpp/ocpp.module';
+import { ChargerProjectionsModule } from './projections/projections.module';
+
+export { CommandService, COMMAND_KINDS, type CommandKindName, type CommandRequestInput } from './commands/command.service';
+export { hashPassword, verifyPassword } from './ocpp/password';
+export {
+  AcceptingTokenAuthorizer,
+  TOKEN_AUTHORIZER,
+  type TokenAuthorization,
+  type TokenAuthorizationRequest,
+  type TokenAuthorizer,
+} from './ocpp/token-authorizer';
 
 /** OCPP central system: charger connections, the OCPP message log, charger, session and command streams. */
-@Module({})
+@Module({
+  imports: [OcppModule, CommandsModule, ChargerProjectionsModule, ChargerApiModule],
+})
 export class ChargerGatewayModule {}
 
 export const chargerGateway: ServiceModule = {

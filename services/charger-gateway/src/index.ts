@@ -1,1 +1,2 @@
 export * from './charger-gateway.module';
+export { registerChargerCommands } from './cli/chargers.command';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerSimulateCommand } from '@roamgate/charger-simulator';
+import { registerChargerCommands } from '@roamgate/charger-gateway';
 import { runMain } from '@roamgate/runtime';
 import { registerTariffCommands } from '@roamgate/tariff-engine';
 import { startStandalone } from './standalone';
@@ -21,6 +22,7 @@ export function buildCli(): Command {
       runMain(() => startStandalone());
     });
 
+  registerChargerCommands(program);
   registerSimulateCommand(program);
   registerTariffCommands(program);
   return program;

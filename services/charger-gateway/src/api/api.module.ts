@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ChargerProjectionsModule } from '../projections/projections.module';
+import { ChargerRegistry } from './charger-registry';
+import { ChargersController } from './chargers.controller';
+import { CommandsController } from './commands.controller';
+import { ReadModelQueries } from './queries';
+import { SessionsController } from './sessions.controller';
+
+/**
+ * The charger-gateway part of the operations API: chargers, sessions, commands and the OCPP message log.
+ * CommandService comes from the global CommandsModule, which carries the commands out.
+ */
+@Module({
+  imports: [ChargerProjectionsModule],
+  controllers: [ChargersController, SessionsController, CommandsController],
+  providers: [ChargerRegistry, ReadModelQueries],
+})
+export class ChargerApiModule {}

@@ -1,0 +1,155 @@
+import {
+  chargerDecider,
+  chargerStreamName,
+  decideAll,
+  domainEvent,
+  type ChargerCommand,
+  type ChargerState,
+  type ChargerStreamEvent,
+  type EventInit,
+} from '@roamgate/domain-charging';
+import { newEventId, WrongExpectedRevisionError, type EventStore, type NewEvent } from '@roamgate/event-store';
+import { domainCodec } from './domain-codec';
+
+const codec = domainCodec<ChargerStreamEvent>();
+const MAX_ATTEMPTS = 5;
+
+export type FrameInit = EventInit<'OcppFrameLogged'>;
+
+type Job =
+  | { readonly kind: 'frames'; readonly events: ChargerStreamEvent[] }
+  | { readonly kind: 'run'; readonly run: (entry: Entry) => Promise<void> };
+
+interface Entry {
+  readonly streamId: string;
+  state: ChargerState;
+  /** -2: not read yet; -1: the stream does not exist. */
+  revision: number;
+  readonly jobs: Job[];
+  draining: Promise<void> | undefined;
+}
+
+/**
+ * Every write to `charger-<id>` from this process: the charger's frames and its connection, boot and status facts.
+ *
+ * The charger stream holds the whole message log, so it is not re-read on every write the way AggregateRepository
+ * does: the folded state is kept and only newer events are read. Writes to one charger run one at a time, so they
+ * never race each other on the expected revision; frames logged while a write is in flight go out together in the
+ * next append. A write from elsewhere (a registration) is picked up by the conflict retry.
+ */
+export class ChargerStreams {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly onLogError: (chargerId: string, error: unknown) => void,
+  ) {}
+
+  /** The charger's state, up to date with the store. */
+  state(chargerId: string): Promise<ChargerState> {
+    return this.enqueue(chargerId, async (entry) => {
+      await this.catchUp(entry);
+      return entry.state;
+    });
+  }
+
+  /** Decides the commands against the current state and appends the events; domain errors reach the caller. */
+  decide(chargerId: string, commands: readonly ChargerCommand[]): Promise<readonly ChargerStreamEvent[]> {
+    return this.enqueue(chargerId, async (entry) => {
+      for (let attempt = 1; ; attempt++) {
+        await this.catchUp(entry);
+        const { events } = decideAll(chargerDecider, commands, entry.state);
+        if (events.length === 0) return events;
+        try {
+          await this.append(entry, events);
+          return events;
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  /** Queues a frame for the message log without waiting for it. */
+  log(chargerId: string, frame: FrameInit): void {
+    const entry = this.entry(chargerId);
+    const event = domainEvent('OcppFrameLogged', frame) as ChargerStreamEvent;
+    const last = entry.jobs[entry.jobs.length - 1];
+    if (last?.kind === 'frames') last.events.push(event);
+    else entry.jobs.push({ kind: 'frames', events: [event] });
+    this.drain(entry);
+  }
+
+  /** Resolves once everything queued so far for the charger (or for all chargers) is written. */
+  async flush(chargerId?: string): Promise<void> {
+    const entries = chargerId === undefined ? [...this.entries.values()] : [this.entry(chargerId)];
+    await Promise.all(entries.map((entry) => this.enqueueOn(entry, async () => undefined)));
+  }
+
+  /** Drops what is cached for a charger whose stream does not exist, so refused strangers do not pile up. */
+  forget(chargerId: string): void {
+    const entry = this.entries.get(chargerId);
+    if (entry !== undefined && entry.revision < 0 && entry.jobs.length === 0 && entry.draining === undefined) this.entries.delete(chargerId);
+  }
+
+  private entry(chargerId: string): Entry {
+    let entry = this.entries.get(chargerId);
+    if (entry === undefined) {
+      entry = { streamId: chargerStreamName(chargerId), state: chargerDecider.initialState(), revision: -2, jobs: [], draining: undefined };
+      this.entries.set(chargerId, entry);
+    }
+    return entry;
+  }
+
+  private enqueue<T>(chargerId: string, run: (entry: Entry) => Promise<T>): Promise<T> {
+    return this.enqueueOn(this.entry(chargerId), run);
+  }
+
+  private enqueueOn<T>(entry: Entry, run: (entry: Entry) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      entry.jobs.push({ kind: 'run', run: (e) => run(e).then(resolve, reject) });
+      this.drain(entry);
+    });
+  }
+
+  private drain(entry: Entry): void {
+    if (entry.draining !== undefined) return;
+    entry.draining = (async () => {
+      for (let job = entry.jobs.shift(); job !== undefined; job = entry.jobs.shift()) {
+        if (job.kind === 'run') await job.run(entry);
+        else await this.writeFrames(entry, job.events);
+      }
+    })().finally(() => {
+      entry.draining = undefined;
+      if (entry.jobs.length > 0) this.drain(entry);
+    });
+  }
+
+  private async writeFrames(entry: Entry, events: readonly ChargerStreamEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.catchUp(entry);
+        await this.append(entry, events);
+        return;
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError && attempt < MAX_ATTEMPTS) continue;
+        this.onLogError(entry.state.chargerId || entry.streamId, error);
+        return;
+      }
+    }
+  }
+
+  private async catchUp(entry: Entry): Promise<void> {
+    const recorded = await this.store.readStream(entry.streamId, entry.revision < 0 ? {} : { fromRevision: entry.revision + 1 });
+    for (const event of recorded) entry.state = chargerDecider.evolve(entry.state, codec.fromStored(event));
+    if (recorded.length > 0) entry.revision = recorded[recorded.length - 1]!.revision;
+    else if (entry.revision === -2) entry.revision = -1;
+  }
+
+  private async append(entry: Entry, events: readonly ChargerStreamEvent[]): Promise<void> {
+    const stored: NewEvent[] = events.map((event) => ({ id: newEventId(), ...codec.toStored(event) }));
+    const result = await this.store.append(entry.streamId, stored, { expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision });
+    for (const event of events) entry.state = chargerDecider.evolve(entry.state, event);
+    entry.revision = result.nextExpectedRevision;
+  }
+}

@@ -1,0 +1,211 @@
+import type { EventEmitter } from 'node:events';
+import { FrameDirection, FrameType, timestampFromMs, type OcppVersion } from '@roamgate/contracts';
+import type { FrameInit } from './charger-streams';
+
+export interface FrameContext {
+  sessionId?: string;
+  commandId?: string;
+}
+
+interface Parsed {
+  readonly type: FrameType;
+  readonly messageId: string;
+  readonly action: string;
+}
+
+interface InboundFrame {
+  readonly raw: string;
+  readonly at: number;
+  readonly parsed: Parsed | undefined;
+  error: string;
+  context: FrameContext;
+}
+
+interface OutboundCall {
+  readonly action: string;
+  readonly at: number;
+  readonly context: FrameContext;
+}
+
+export interface ConnectionIdentity {
+  readonly chargerId: string;
+  readonly protocol: OcppVersion;
+  readonly connectionId: string;
+}
+
+const FRAME_TYPES = new Set<number>([FrameType.CALL, FrameType.CALL_RESULT, FrameType.CALL_ERROR]);
+
+function parse(raw: string): Parsed | undefined {
+  try {
+    const frame: unknown = JSON.parse(raw);
+    if (!Array.isArray(frame) || !FRAME_TYPES.has(frame[0]) || typeof frame[1] !== 'string') return undefined;
+    return { type: frame[0] as FrameType, messageId: frame[1], action: frame[0] === FrameType.CALL && typeof frame[2] === 'string' ? frame[2] : '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns the frames of one connection, as ocpp-rpc sees them go by, into OcppFrameLogged events.
+ *
+ * A CALL from the charger is logged when its answer leaves, so that it carries the session or command the handler
+ * found, and the answer carries its latency; results the charger sends are matched to the CALL they answer.
+ * Validation errors reported by ocpp-rpc's strict mode land on the frame that failed.
+ */
+export class FrameRecorder {
+  private readonly inbound = new Map<string, InboundFrame>();
+  private readonly outbound = new Map<string, OutboundCall>();
+  private readonly answerErrors = new Map<string, string>();
+  private readonly calls = new WeakMap<object, { context: FrameContext; sent: (messageId: string) => void }>();
+  private lastInbound: InboundFrame | undefined;
+
+  constructor(
+    client: EventEmitter,
+    private readonly identity: ConnectionIdentity,
+    private readonly sink: (frame: FrameInit) => void,
+  ) {
+    client.on('message', ({ message, outbound }: { message: string | Buffer; outbound: boolean }) => {
+      const raw = typeof message === 'string' ? message : message.toString('utf8');
+      if (outbound) this.onOutbound(raw);
+      else this.onInbound(raw);
+    });
+    client.on('call', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
+      if (!outbound) return;
+      const watched = typeof payload[3] === 'object' && payload[3] !== null ? this.calls.get(payload[3]) : undefined;
+      if (watched === undefined) return;
+      this.outbound.set(String(payload[1]), { action: String(payload[2]), at: Date.now(), context: watched.context });
+      watched.sent(String(payload[1]));
+    });
+    client.on('strictValidationFailure', (event: { messageId: string; outbound: boolean; isCall: boolean; error: Error }) => {
+      const text = event.error.message;
+      if (event.outbound) {
+        if (!event.isCall) this.answerErrors.set(event.messageId, text);
+      } else if (event.isCall) {
+        const frame = this.inbound.get(event.messageId);
+        if (frame !== undefined) frame.error = text;
+      } else if (this.lastInbound?.parsed?.messageId === event.messageId) {
+        this.lastInbound.error = text;
+      }
+    });
+    client.on('badMessage', ({ error }: { error: Error }) => {
+      if (this.lastInbound !== undefined) this.lastInbound.error = error.message;
+    });
+  }
+
+  /** Attaches the session or command a CALL from the charger turned out to belong to. */
+  annotate(messageId: string, context: FrameContext): void {
+    const frame = this.inbound.get(messageId);
+    if (frame !== undefined) frame.context = { ...frame.context, ...context };
+  }
+
+  /** Watches an outbound CALL by its params object: `sent` receives the message id ocpp-rpc gives it. */
+  watchCall(params: object, context: FrameContext, sent: (messageId: string) => void): void {
+    this.calls.set(params, { context, sent });
+  }
+
+  /** Logs the CALLs the charger sent that were never answered (the connection closed first). */
+  close(): void {
+    for (const frame of this.inbound.values()) this.logInbound(frame);
+    this.inbound.clear();
+    this.outbound.clear();
+  }
+
+  private onInbound(raw: string): void {
+    const frame: InboundFrame = { raw, at: Date.now(), parsed: parse(raw), error: '', context: {} };
+    this.lastInbound = frame;
+    if (frame.parsed?.type === FrameType.CALL && !this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
+    // ocpp-rpc reports what is wrong with a frame synchronously after emitting it: settle once it has.
+    queueMicrotask(() => this.settleInbound(frame));
+  }
+
+  private settleInbound(frame: InboundFrame): void {
+    if (this.lastInbound === frame) this.lastInbound = undefined;
+    const parsed = frame.parsed;
+    if (parsed?.type === FrameType.CALL) {
+      // Still waiting for its answer, unless ocpp-rpc could not even treat it as a call.
+      if (frame.error === '' || this.inbound.get(parsed.messageId) !== frame) return;
+      this.inbound.delete(parsed.messageId);
+      this.logInbound(frame);
+      return;
+    }
+    if (parsed === undefined) {
+      this.logInbound(frame);
+      return;
+    }
+    const call = this.outbound.get(parsed.messageId);
+    this.outbound.delete(parsed.messageId);
+    this.emit(FrameDirection.FROM_CHARGER, parsed, frame.raw, frame.at, {
+      action: call?.action ?? '',
+      latencyMs: call === undefined ? 0 : frame.at - call.at,
+      validationError: frame.error,
+      context: call?.context ?? {},
+    });
+  }
+
+  private onOutbound(raw: string): void {
+    const at = Date.now();
+    const parsed = parse(raw);
+    if (parsed === undefined) {
+      this.sink(this.frame(FrameDirection.TO_CHARGER, undefined, raw, at, { context: {} }));
+      return;
+    }
+    if (parsed.type === FrameType.CALL) {
+      let call = this.outbound.get(parsed.messageId);
+      if (call === undefined) this.outbound.set(parsed.messageId, (call = { action: parsed.action, at, context: {} }));
+      this.emit(FrameDirection.TO_CHARGER, parsed, raw, at, { action: parsed.action, context: call.context });
+      return;
+    }
+    const call = this.inbound.get(parsed.messageId);
+    if (call !== undefined) {
+      this.inbound.delete(parsed.messageId);
+      this.logInbound(call);
+    }
+    const validationError = this.answerErrors.get(parsed.messageId) ?? '';
+    this.answerErrors.delete(parsed.messageId);
+    this.emit(FrameDirection.TO_CHARGER, parsed, raw, at, {
+      action: call?.parsed?.action ?? '',
+      latencyMs: call === undefined ? 0 : at - call.at,
+      validationError,
+      context: call?.context ?? {},
+    });
+  }
+
+  private logInbound(frame: InboundFrame): void {
+    this.sink(
+      this.frame(FrameDirection.FROM_CHARGER, frame.parsed, frame.raw, frame.at, {
+        action: frame.parsed?.action ?? '',
+        validationError: frame.parsed === undefined && frame.error === '' ? 'not an OCPP-J frame' : frame.error,
+        context: frame.context,
+      }),
+    );
+  }
+
+  private emit(direction: FrameDirection, parsed: Parsed, raw: string, at: number, extra: Extra): void {
+    this.sink(this.frame(direction, parsed, raw, at, extra));
+  }
+
+  private frame(direction: FrameDirection, parsed: Parsed | undefined, raw: string, at: number, extra: Extra): FrameInit {
+    return {
+      chargerId: this.identity.chargerId,
+      occurredAt: timestampFromMs(at),
+      protocol: this.identity.protocol,
+      direction,
+      frameType: parsed?.type ?? FrameType.UNSPECIFIED,
+      messageId: parsed?.messageId ?? '',
+      action: extra.action ?? '',
+      frame: raw,
+      latencyMs: Math.max(0, Math.min(extra.latencyMs ?? 0, 2 ** 31 - 1)),
+      validationError: extra.validationError ?? '',
+      connectionId: this.identity.connectionId,
+      sessionId: extra.context.sessionId ?? '',
+      commandId: extra.context.commandId ?? '',
+    };
+  }
+}
+
+interface Extra {
+  readonly action?: string;
+  readonly latencyMs?: number;
+  readonly validationError?: string;
+  readonly context: FrameContext;
+}

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+
+/** How long a 1.6 RemoteStartTransaction waits for the StartTransaction it causes. */
+const REMOTE_START_WINDOW_MS = 10 * 60_000;
+
+interface Pending {
+  readonly commandId: string;
+  readonly at: number;
+}
+
+/**
+ * Links the sessions the charger reports to the remote start or stop that caused them, so SessionStarted and
+ * SessionStopped carry the command id. 2.0.1 echoes the remoteStartId; 1.6 is matched by idTag (and connector).
+ * Kept in memory: a session started across a gateway restart is recorded without its command id.
+ */
+@Injectable()
+export class RemoteStarts {
+  private readonly starts16 = new Map<string, Pending>();
+  private readonly starts201 = new Map<string, Pending>();
+  private readonly stops = new Map<string, Pending>();
+
+  expect16(chargerId: string, idTag: string, connectorId: number | undefined, commandId: string): void {
+    this.starts16.set(`${chargerId}|${idTag}|${connectorId ?? 0}`, { commandId, at: Date.now() });
+    this.prune();
+  }
+
+  take16(chargerId: string, idTag: string, connectorId: number): string | undefined {
+    return this.take(this.starts16, `${chargerId}|${idTag}|${connectorId}`) ?? this.take(this.starts16, `${chargerId}|${idTag}|0`);
+  }
+
+  expect201(chargerId: string, remoteStartId: number, commandId: string): void {
+    this.starts201.set(`${chargerId}|${remoteStartId}`, { commandId, at: Date.now() });
+    this.prune();
+  }
+
+  take201(chargerId: string, remoteStartId: number): string | undefined {
+    return this.take(this.starts201, `${chargerId}|${remoteStartId}`);
+  }
+
+  expectStop(sessionId: string, commandId: string): void {
+    this.stops.set(sessionId, { commandId, at: Date.now() });
+    this.prune();
+  }
+
+  takeStop(sessionId: string): string | undefined {
+    return this.take(this.stops, sessionId);
+  }
+
+  private take(map: Map<string, Pending>, key: string): string | undefined {
+    const pending = map.get(key);
+    if (pending === undefined) return undefined;
+    map.delete(key);
+    return Date.now() - pending.at <= REMOTE_START_WINDOW_MS ? pending.commandId : undefined;
+  }
+
+  private prune(): void {
+    const oldest = Date.now() - REMOTE_START_WINDOW_MS;
+    for (const map of [this.starts16, this.starts201, this.stops]) {
+      for (const [key, pending] of map) if (pending.at < oldest) map.delete(key);
+    }
+  }
+}

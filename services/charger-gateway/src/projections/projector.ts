@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import { decodeEventJson } from '@roamgate/contracts';
+import { chargerStreamName } from '@roamgate/domain-charging';
+import type { EventStore } from '@roamgate/event-store';
+import type { ReadModelStore } from '@roamgate/read-models';
+import { topicOf } from '@roamgate/relay';
+import { BUS, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { mixBefore, mixOfBoot, projectCharger, withMixChange } from './charger.projection';
+import { commandIdOf, projectCommand } from './command.projection';
+import {
+  CHARGERS,
+  COLLECTION_SPECS,
+  COMMANDS,
+  OCPP_MESSAGES,
+  SESSIONS,
+  UNKNOWN_MIX,
+  type ChargerDocument,
+  type ChargerMix,
+  type CommandDocument,
+  type SessionDocument,
+} from './documents';
+import { ocppMessageOf } from './ocpp-message.projection';
+import { eventOfMessage, type ProjectedEvent } from './projected-event';
+import { projectSession } from './session.projection';
+
+export const PROJECTIONS_GROUP = 'charger-gateway-projections';
+export const PROJECTED_TOPICS = ['charger', 'session', 'command'].map(topicOf);
+
+const TAIL_PAGE = 500;
+const MAX_WRITE_RACES = 10;
+
+/**
+ * Keeps the chargers, sessions, commands and ocpp_messages read models from the bus. Delivery is
+ * at least once, so every write is guarded: single-stream documents by the stream revision, the
+ * command document (fed by command and session streams) by the last revision applied per stream.
+ */
+@Injectable()
+export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('ChargerProjector');
+  private subscription: BusSubscription | undefined;
+
+  constructor(
+    @Inject(READ_MODELS) private readonly store: ReadModelStore,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(BUS) private readonly bus: Bus,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    for (const spec of COLLECTION_SPECS) await this.store.ensureCollection(spec);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await this.bus.subscribe({
+      group: PROJECTIONS_GROUP,
+      topics: PROJECTED_TOPICS,
+      handler: (message) => this.handle(message),
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  async handle(message: DeliveredMessage): Promise<void> {
+    try {
+      await this.project(eventOfMessage(message));
+    } catch (error) {
+      this.logger.warn(`${message.topic} ${message.key} offset ${message.offset} (attempt ${message.attempt}): ${String(error)}`);
+      throw error;
+    }
+  }
+
+  async project(event: ProjectedEvent): Promise<void> {
+    switch (event.type) {
+      case 'ChargerRegistered':
+      case 'ChargerBooted':
+      case 'ChargerConnected':
+      case 'ChargerDisconnected':
+      case 'ConnectorStatusChanged':
+        return this.projectCharger(event.data.chargerId, event);
+      case 'OcppFrameLogged':
+        await this.store.upsert(OCPP_MESSAGES, event.id, ocppMessageOf(event), event.revision);
+        return this.projectCharger(event.data.chargerId, event);
+      case 'SessionStarted':
+      case 'SessionAuthorized':
+      case 'SessionMeterValuesRecorded':
+      case 'SessionChargingStateChanged':
+      case 'SessionStopped':
+        await this.projectSession(event.data.sessionId, event);
+        return this.projectCommand(event);
+      case 'CommandRequested':
+      case 'CommandSentToCharger':
+      case 'CommandAnswered':
+      case 'CommandTimedOut':
+      case 'CommandFailed':
+      case 'CommandResultDelivered':
+      case 'CommandResultDeliveryFailed':
+        return this.projectCommand(event);
+      default:
+        return;
+    }
+  }
+
+  private async projectCharger(chargerId: string, event: ProjectedEvent): Promise<void> {
+    // Revisions of other streams (should frames ever be logged elsewhere) would break the guard.
+    if (event.streamId !== chargerStreamName(chargerId)) return;
+    const stored = await this.store.get<ChargerDocument>(CHARGERS, chargerId);
+    if (stored && stored.revision >= event.revision) return;
+    const next = projectCharger(stored?.data, event);
+    if (next !== stored?.data) await this.store.upsert(CHARGERS, chargerId, next, event.revision);
+  }
+
+  private async projectSession(sessionId: string, event: ProjectedEvent): Promise<void> {
+    const stored = await this.store.get<SessionDocument>(SESSIONS, sessionId);
+    if (stored && stored.revision >= event.revision) return;
+    const mix = event.type === 'SessionStarted' ? await this.mixAt(event.data.chargerId, event.position) : UNKNOWN_MIX;
+    const next = projectSession(stored?.data, event, mix);
+    if (next !== undefined && next !== stored?.data) await this.store.upsert(SESSIONS, sessionId, next, event.revision);
+  }
+
+  /** Compare-and-set on the document revision: a concurrent write from the other stream makes this one retry. */
+  private async projectCommand(event: ProjectedEvent): Promise<void> {
+    const commandId = commandIdOf(event);
+    if (commandId === undefined || commandId === '') return;
+    for (let race = 1; ; race++) {
+      const stored = await this.store.get<CommandDocument>(COMMANDS, commandId);
+      if (event.revision <= (stored?.data.sources[event.streamId] ?? -1)) return;
+      const mix = event.type === 'CommandRequested' ? await this.mixAt(event.data.chargerId, event.position) : UNKNOWN_MIX;
+      const next = projectCommand(stored?.data, event, mix);
+      const sources = { ...next.sources, [event.streamId]: event.revision };
+      if (await this.store.upsert(COMMANDS, commandId, { ...next, sources }, (stored?.revision ?? -1) + 1)) return;
+      if (race >= MAX_WRITE_RACES) throw new Error(`commands/${commandId}: lost ${race} concurrent write races`);
+    }
+  }
+
+  /**
+   * The mix the charger had booted with before `position`. The charger document may lag behind
+   * (its events travel on another topic), so the boots it has not seen yet are read from the store.
+   */
+  async mixAt(chargerId: string, position: number): Promise<ChargerMix> {
+    const stored = await this.store.get<ChargerDocument>(CHARGERS, chargerId);
+    let history = stored?.data.mixHistory ?? [];
+    let fromRevision = (stored?.revision ?? -1) + 1;
+    for (;;) {
+      const page = await this.events.readStream(chargerStreamName(chargerId), { fromRevision, maxCount: TAIL_PAGE });
+      for (const recorded of page) {
+        if (recorded.position >= position) return mixBefore(history, position);
+        if (recorded.type !== 'ChargerBooted') continue;
+        const boot = decodeEventJson('ChargerBooted', recorded.data, { ignoreUnknownFields: true });
+        history = withMixChange(history, { ...mixOfBoot(boot), position: recorded.position });
+      }
+      if (page.length < TAIL_PAGE) return mixBefore(history, position);
+      fromRevision = page[page.length - 1]!.revision + 1;
+    }
+  }
+}
