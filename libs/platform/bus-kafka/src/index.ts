@@ -1,0 +1,2 @@
+export { KafkaBus, openKafkaBus, type KafkaBusOptions } from './kafka-bus';
+export type { KafkaBusLogger } from './kafka-logging';
