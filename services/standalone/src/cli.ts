@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerSimulateCommand } from '@roamgate/charger-simulator';
+import { registerSimulateEmspCommand } from '@roamgate/emsp-simulator';
 import { registerChargerCommands } from '@roamgate/charger-gateway';
 import { runMain } from '@roamgate/runtime';
 import { registerTariffCommands } from '@roamgate/tariff-engine';
@@ -24,6 +25,7 @@ export function buildCli(): Command {
 
   registerChargerCommands(program);
   registerSimulateCommand(program);
+  registerSimulateEmspCommand(program);
   registerTariffCommands(program);
   return program;
 }
