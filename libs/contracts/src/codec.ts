@@ -16,6 +16,7 @@ import {
   CdrDeliveryFailedSchema,
   CdrEventSchema,
   CdrIssuedSchema,
+  CdrIssuingFailedSchema,
   CdrReplayedSchema,
 } from './gen/roamgate/v1/cdr_pb.js';
 import {
@@ -26,6 +27,8 @@ import {
   ChargerRegisteredSchema,
   ConnectorStatusChangedSchema,
   OcppFrameLoggedSchema,
+  OcppIdsEventSchema,
+  OcppIdsReservedSchema,
 } from './gen/roamgate/v1/charger_pb.js';
 import {
   CommandAnsweredSchema,
@@ -44,11 +47,15 @@ import {
   ScopeChangedSchema,
 } from './gen/roamgate/v1/launch_pb.js';
 import {
+  OcpiCallRecordedSchema,
+  OcpiEventSchema,
   PartnerCredentialsUpdatedSchema,
   PartnerEventSchema,
   PartnerInvitedSchema,
   PartnerProbedSchema,
   PartnerRegisteredSchema,
+  PartnerRegistrationStartedSchema,
+  PartnerTokenRotationStartedSchema,
   PartnerUnregisteredSchema,
 } from './gen/roamgate/v1/partner_pb.js';
 import {
@@ -59,15 +66,25 @@ import {
   SessionStartedSchema,
   SessionStoppedSchema,
 } from './gen/roamgate/v1/session_pb.js';
+import {
+  TariffAssignedSchema,
+  TariffDeletedSchema,
+  TariffEventSchema,
+  TariffPublishedSchema,
+  TariffUnassignedSchema,
+} from './gen/roamgate/v1/tariff_pb.js';
 
 /** The wrapper message of each topic family: its `event` oneof lists every event of the family. */
 export const eventFamilies = {
   charger: ChargerEventSchema,
+  ocppids: OcppIdsEventSchema,
   session: SessionEventSchema,
   command: CommandEventSchema,
   cdr: CdrEventSchema,
   partner: PartnerEventSchema,
+  ocpi: OcpiEventSchema,
   launch: LaunchEventSchema,
+  tariff: TariffEventSchema,
 } as const;
 
 export type EventFamily = keyof typeof eventFamilies;
@@ -80,6 +97,8 @@ export const eventSchemas = {
   ChargerDisconnected: ChargerDisconnectedSchema,
   ConnectorStatusChanged: ConnectorStatusChangedSchema,
   OcppFrameLogged: OcppFrameLoggedSchema,
+
+  OcppIdsReserved: OcppIdsReservedSchema,
 
   SessionStarted: SessionStartedSchema,
   SessionAuthorized: SessionAuthorizedSchema,
@@ -99,16 +118,25 @@ export const eventSchemas = {
   CdrDelivered: CdrDeliveredSchema,
   CdrDeliveryFailed: CdrDeliveryFailedSchema,
   CdrReplayed: CdrReplayedSchema,
+  CdrIssuingFailed: CdrIssuingFailedSchema,
 
   PartnerInvited: PartnerInvitedSchema,
   PartnerRegistered: PartnerRegisteredSchema,
   PartnerCredentialsUpdated: PartnerCredentialsUpdatedSchema,
   PartnerUnregistered: PartnerUnregisteredSchema,
   PartnerProbed: PartnerProbedSchema,
+  PartnerRegistrationStarted: PartnerRegistrationStartedSchema,
+  PartnerTokenRotationStarted: PartnerTokenRotationStartedSchema,
+  OcpiCallRecorded: OcpiCallRecordedSchema,
 
   LaunchPlanCreated: LaunchPlanCreatedSchema,
   GateEvaluated: GateEvaluatedSchema,
   ScopeChanged: ScopeChangedSchema,
+
+  TariffPublished: TariffPublishedSchema,
+  TariffDeleted: TariffDeletedSchema,
+  TariffAssigned: TariffAssignedSchema,
+  TariffUnassigned: TariffUnassignedSchema,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

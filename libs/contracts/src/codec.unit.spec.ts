@@ -25,6 +25,7 @@ import { file_roamgate_v1_common } from './gen/roamgate/v1/common_pb.js';
 import { file_roamgate_v1_launch } from './gen/roamgate/v1/launch_pb.js';
 import { file_roamgate_v1_partner } from './gen/roamgate/v1/partner_pb.js';
 import { file_roamgate_v1_session } from './gen/roamgate/v1/session_pb.js';
+import { file_roamgate_v1_tariff } from './gen/roamgate/v1/tariff_pb.js';
 import { sampleEvent, sampleEventTypes } from './testing/index.js';
 
 const roamgateFiles = [
@@ -35,6 +36,7 @@ const roamgateFiles = [
   file_roamgate_v1_cdr,
   file_roamgate_v1_partner,
   file_roamgate_v1_launch,
+  file_roamgate_v1_tariff,
 ];
 
 const families = Object.entries(eventFamilies) as [EventFamily, DescMessage][];

@@ -22,6 +22,6 @@ export {
 export class ChargerGatewayModule {}
 
 export const chargerGateway: ServiceModule = {
-  descriptor: { name: 'charger-gateway', ownedCategories: ['charger', 'session', 'command'] },
+  descriptor: { name: 'charger-gateway', ownedCategories: ['charger', 'session', 'command', 'ocppids'] },
   module: ChargerGatewayModule,
 };

@@ -1,1 +1,11 @@
 export * from './ocpi-connector.module';
+export * from './settings';
+export { registerPartnerCommands } from './cli/partners.command';
+export { OcpiModuleRegistry, OCPI_VERSION, type OcpiModuleEndpoint } from './ocpi/transport/module-registry';
+export { OcpiEndpoint, OcpiReply } from './ocpi/transport/ocpi-endpoint';
+export { OcpiClient, OcpiCallError, type OutboundRequest } from './ocpi/transport/ocpi-client';
+export { OcpiError, OcpiStatus } from './ocpi/transport/status';
+export { envelope, parseEnvelope, type OcpiEnvelope } from './ocpi/transport/envelope';
+export { parsePageQuery, pageHeaders, pageOf, type PageQuery } from './ocpi/transport/pagination';
+export { ocpiContext, type OcpiRequestContext } from './ocpi/transport/request-context';
+export { CredentialsService } from './ocpi/credentials/credentials.service';

@@ -1,11 +1,49 @@
-import { Module } from '@nestjs/common';
-import type { ServiceModule } from '@roamgate/runtime';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { RoamgateConfig } from '@roamgate/config';
+import { CONFIG, type ServiceModule } from '@roamgate/runtime';
+import { PartnersController } from './api/partners.controller';
+import { CredentialsController } from './ocpi/credentials/credentials.controller';
+import { CredentialsService } from './ocpi/credentials/credentials.service';
+import { PartnerVersions } from './ocpi/credentials/partner-versions';
+import { CallRecorder } from './ocpi/transport/call-recorder';
+import { OcpiModuleRegistry } from './ocpi/transport/module-registry';
+import { OcpiClient } from './ocpi/transport/ocpi-client';
+import { OcpiAuthGuard, OcpiEnvelopeInterceptor } from './ocpi/transport/ocpi-endpoint';
+import { OcpiExceptionFilter } from './ocpi/transport/ocpi-exception.filter';
+import { OcpiRequestMiddleware } from './ocpi/transport/ocpi-request.middleware';
+import { VersionsController } from './ocpi/versions/versions.controller';
+import { PartnerRepository } from './partners/partner.repository';
+import { loadOcpiSettings, OCPI_SETTINGS, type OcpiSettings } from './settings';
 
-/** CPO side of OCPI 2.2.1: partners, credentials, modules, push outbox, command correlation. */
+const TRANSPORT = [CallRecorder, OcpiClient, OcpiModuleRegistry, OcpiAuthGuard, OcpiEnvelopeInterceptor, PartnerRepository, PartnerVersions, CredentialsService];
+
+/**
+ * CPO side of OCPI 2.2.1: partners, credentials, modules, push outbox, command correlation. Later OCPI modules
+ * (locations, sessions, ...) import this module for the transport and register their endpoints with
+ * OcpiModuleRegistry; `OcpiConnectorModule.withSettings` lets tests fix the OCPI identity and key.
+ */
 @Module({})
-export class OcpiConnectorModule {}
+export class OcpiConnectorModule implements NestModule {
+  static withSettings(override: Partial<OcpiSettings> = {}): DynamicModule {
+    return {
+      module: OcpiConnectorModule,
+      controllers: [VersionsController, CredentialsController, PartnersController],
+      providers: [
+        { provide: OCPI_SETTINGS, useFactory: (config: RoamgateConfig) => loadOcpiSettings(config, process.env, override), inject: [CONFIG] },
+        { provide: APP_FILTER, useClass: OcpiExceptionFilter },
+        ...TRANSPORT,
+      ],
+      exports: [OCPI_SETTINGS, ...TRANSPORT],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(OcpiRequestMiddleware).forRoutes({ path: 'ocpi/*path', method: RequestMethod.ALL });
+  }
+}
 
 export const ocpiConnector: ServiceModule = {
   descriptor: { name: 'ocpi-connector', ownedCategories: ['partner', 'ocpi'] },
-  module: OcpiConnectorModule,
+  module: OcpiConnectorModule.withSettings(),
 };

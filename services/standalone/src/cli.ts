@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerSimulateCommand } from '@roamgate/charger-simulator';
 import { registerSimulateEmspCommand } from '@roamgate/emsp-simulator';
+import { registerPartnerCommands } from '@roamgate/ocpi-connector';
 import { registerChargerCommands } from '@roamgate/charger-gateway';
 import { runMain } from '@roamgate/runtime';
 import { registerTariffCommands } from '@roamgate/tariff-engine';
@@ -24,6 +25,7 @@ export function buildCli(): Command {
     });
 
   registerChargerCommands(program);
+  registerPartnerCommands(program);
   registerSimulateCommand(program);
   registerSimulateEmspCommand(program);
   registerTariffCommands(program);

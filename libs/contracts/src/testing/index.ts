@@ -2,10 +2,11 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { eventSchemas, type EventMessage, type EventSchema, type EventType } from '../codec.js';
 import { OcppVersion } from '../gen/roamgate/v1/common_pb.js';
+import { CdrIssuingFailure } from '../gen/roamgate/v1/cdr_pb.js';
 import { BootStatus, ConnectorStatus, FrameDirection, FrameType } from '../gen/roamgate/v1/charger_pb.js';
 import { AuthorizationSource, AuthorizationStatus, ChargingState } from '../gen/roamgate/v1/session_pb.js';
 import { CommandKind, CommandOrigin, CommandResult } from '../gen/roamgate/v1/command_pb.js';
-import { CredentialsInitiator, InterfaceRole, PartyRoleKind } from '../gen/roamgate/v1/partner_pb.js';
+import { CredentialsInitiator, InterfaceRole, OcpiCallDirection, PartyRoleKind } from '../gen/roamgate/v1/partner_pb.js';
 import { EvaluationTrigger, GateDecision, LaunchPhase, TariffOwner, WhitelistType } from '../gen/roamgate/v1/launch_pb.js';
 
 const at = (iso: string) => timestampFromMs(Date.parse(iso));
@@ -29,6 +30,7 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
     chargerId: 'CP-001', occurredAt: at(t0), protocol: OcppVersion.OCPP_VERSION_1_6, direction: FrameDirection.FROM_CHARGER,
     frameType: FrameType.CALL, messageId: 'm-1', action: 'Heartbeat', frame: '[2,"m-1","Heartbeat",{}]', connectionId: 'conn-1',
   },
+  OcppIdsReserved: { idSpace: 'int32', occurredAt: at(t0), first: 101, last: 200, reservedBy: 'gateway-1:4242' },
   SessionStarted: {
     sessionId: 'S-1', occurredAt: at(t0), receivedAt: at(t0), chargerId: 'CP-001', protocol: OcppVersion.OCPP_VERSION_1_6, evseId: 0,
     connectorId: 1, transactionId: '42', idToken: token, meterStartWh: '1000', commandId: 'C-1', partnerId: 'NL-EMS',
@@ -73,13 +75,17 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
     startDateTime: at(t0), endDateTime: at('2025-03-01T10:30:00Z'), totalCost: eur('4.1000', '4.9610'), totalFixedCost: eur('0.5000', '0.6050'),
     totalEnergyKwh: '12.500', totalEnergyCost: eur('3.1250', '3.7813'), totalTimeHours: '1.500', totalTimeCost: eur('0.4750'),
     totalParkingTimeHours: '0.250', totalParkingCost: eur('0.0000'), tariffs: [{ tariffId: 'T1', lastUpdated: at('2025-02-01T00:00:00Z') }],
-    cdrJson: '{"id":"CDR-1","currency":"EUR"}',
+    cdrJson: '{"id":"CDR-1","currency":"EUR"}', anomalies: ['CLOCK_SKEW'], timeZone: 'Europe/Amsterdam',
   },
   CdrDelivered: { cdrId: 'CDR-1', occurredAt: at(t0), partnerId: 'NL-EMS', locationUrl: 'https://emsp.example/ocpi/cdrs/CDR-1', httpStatus: 201, ocpiStatusCode: 1000, attempt: 1 },
   CdrDeliveryFailed: { cdrId: 'CDR-1', occurredAt: at(t0), partnerId: 'NL-EMS', attempt: 1, httpStatus: 0, error: 'ECONNREFUSED', nextAttemptAt: at('2025-03-01T09:00:05Z') },
   CdrReplayed: {
     cdrId: 'CDR-1', occurredAt: at(t0), sessionId: 'S-1', matches: false,
     diffs: [{ field: 'total_cost.excl_vat', issued: '4.1000', replayed: '4.0900' }], tariffs: [{ tariffId: 'T1' }], replayedTotalCost: eur('4.0900', '4.9489'),
+  },
+  CdrIssuingFailed: {
+    cdrId: 'CDR-2', occurredAt: at(t0), sessionId: 'S-2', chargerId: 'CP-001', partnerId: 'NL-EMS', reason: CdrIssuingFailure.NO_TARIFF_IN_FORCE,
+    detail: 'no tariff applies to CP-001 EVSE 0 connector 1 at 2025-03-01T09:00:00Z', anomalies: ['METER_STOP_BELOW_METER_START'],
   },
   PartnerInvited: { partnerId: 'NL-EMS', occurredAt: at(t0), party: { countryCode: 'NL', partyId: 'EMS', role: PartyRoleKind.EMSP, name: 'Example eMSP' }, tokenAHash: 'sha256:abc' },
   PartnerRegistered: {
@@ -89,6 +95,17 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
   },
   PartnerCredentialsUpdated: { partnerId: 'NL-EMS', occurredAt: at(t0), initiatedBy: CredentialsInitiator.CPO, version: '2.2.1', outboundToken: 'token-b2', inboundTokenHash: 'sha256:ghi' },
   PartnerUnregistered: { partnerId: 'NL-EMS', occurredAt: at(t0), initiatedBy: CredentialsInitiator.PARTNER },
+  PartnerRegistrationStarted: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), party: { countryCode: 'NL', partyId: 'EMS', role: PartyRoleKind.EMSP }, versionsUrl: 'https://emsp.example/ocpi/versions',
+    pendingTokenHash: 'sha256:jkl', acceptsUnencodedTokens: true,
+  },
+  PartnerTokenRotationStarted: { partnerId: 'NL-EMS', occurredAt: at(t0), pendingTokenHash: 'sha256:mno' },
+  OcpiCallRecorded: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), direction: OcpiCallDirection.INBOUND, method: 'POST', url: 'https://cpo.example/ocpi/2.2.1/credentials',
+    module: 'credentials', requestHeaders: { 'x-request-id': 'r-1', authorization: '[redacted]' }, requestBody: '{"url":"https://emsp.example/versions"}',
+    httpStatus: 200, ocpiStatusCode: 1000, responseBody: '{"status_code":1000}', latencyMs: 42, requestId: 'r-1', correlationId: 'c-1',
+    sessionId: 'S-1', responseHeaders: { 'x-request-id': 'r-1' },
+  },
   PartnerProbed: { partnerId: 'NL-EMS', occurredAt: at(t0), findings: [{ check: 'versions', passed: true }, { check: 'commands.response_url', passed: false, detail: 'HTTP 404' }] },
   LaunchPlanCreated: {
     planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', chargerGroup: { chargerIds: ['CP-001'], selector: { vendors: ['Acme'] } },
@@ -103,6 +120,20 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
   ScopeChanged: {
     planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', previousPhase: LaunchPhase.SCOPE, phase: LaunchPhase.COMMAND_AND_SESSION_INTEGRITY,
     chargerGroup: { chargerIds: ['CP-001', 'CP-002'] }, addedChargerIds: ['CP-002'], evaluationId: 'E-2', changedBy: 'gate-evaluator',
+  },
+  TariffPublished: {
+    tariffId: 'T1', occurredAt: at(t0), countryCode: 'NL', partyId: 'RGT', currency: 'EUR', lastUpdated: at('2025-02-01T00:00:00Z'),
+    tariffJson: '{"country_code":"NL","party_id":"RGT","id":"T1","currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.25,"step_size":1}]}],"last_updated":"2025-02-01T00:00:00Z"}',
+    publishedBy: 'cli:operator',
+  },
+  TariffDeleted: { tariffId: 'T1', occurredAt: at('2025-04-01T00:00:00Z'), lastUpdated: at('2025-02-01T00:00:00Z'), deletedBy: 'api' },
+  TariffAssigned: {
+    tariffId: 'T1', occurredAt: at(t0), assignmentId: 'A-1', target: { chargerId: 'CP-001', evseId: 1, connectorId: 2, partnerId: 'NL-EMS' },
+    timeZone: 'Europe/Amsterdam', validFrom: at(t0), assignedBy: 'cli:operator',
+  },
+  TariffUnassigned: {
+    tariffId: 'T1', occurredAt: at('2025-03-02T09:00:00Z'), assignmentId: 'A-1', target: { chargerId: 'CP-001', evseId: 0 },
+    validUntil: at('2025-03-02T09:00:00Z'), reason: 'unassigned', unassignedBy: 'api',
   },
 };
 

@@ -1,14 +1,18 @@
+import { hostname } from 'node:os';
 import { OcppVersion } from '@roamgate/contracts';
 import { dedupKeyOfSessionStarted, fromStoredEvent, type DomainEvent } from '@roamgate/domain-charging';
-import type { EventStore } from '@roamgate/event-store';
+import { newEventId, WrongExpectedRevisionError, type EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
+import { domainCodec } from './domain-codec';
+import { OCPP_IDS_STREAM, ocppIdsDecider, type OcppIdsState, type OcppIdsStreamEvent } from './ocpp-ids';
 
 const INDEX = 'charger_gateway_transactions';
-const COUNTERS = 'charger_gateway_counters';
-const TRANSACTION_IDS = 'ocpp-integer-ids';
-/** Ids reserved per trip to the store; the rest of a block is skipped after a restart, never reused. */
+/** Present once the index holds every SessionStarted of the event store; missing after the read models were dropped. */
+const INDEX_BUILT = 'index-built';
+/** Ids reserved per append; the rest of a block is skipped after a restart, never reused. */
 const BLOCK = 100;
-const MAX_OCPP_INTEGER = 2 ** 31 - 1;
+
+const ocppIdsCodec = domainCodec<OcppIdsStreamEvent>();
 
 export interface IndexedTransaction {
   readonly sessionId: string;
@@ -27,27 +31,38 @@ export const transactionKeys = {
 };
 
 /**
- * Where the gateway finds the session of an OCPP transaction, and the durable counter of the integers it hands to
- * chargers (1.6 transactionId, 2.0.1 remoteStartId).
+ * Where the gateway finds the session of an OCPP transaction, and the integers it hands to chargers
+ * (1.6 transactionId, 2.0.1 remoteStartId).
  *
- * Entries are claimed before the session stream is written (first claim wins, also across gateway replicas sharing
- * the read-model store), so a crash between the two leaves an entry the repeated message completes. The counter is a
- * compare-and-set on the document's revision. When the read-model store has no counter (first start, or the store was
- * dropped) both are rebuilt from the SessionStarted events in the event store before the gateway takes connections.
+ * The integers must never repeat, so they come from the event store: blocks are reserved by appending
+ * OcppIdsReserved to one stream with the revision last seen, and a replica that lost the race reads the
+ * blocks it missed and reserves after them.
+ *
+ * The index is a read model. Entries are claimed before the session stream is written (first claim wins,
+ * also across gateway replicas sharing the read-model store), so a crash between the two leaves an entry
+ * the repeated message completes. When the read models were dropped it is rebuilt from the SessionStarted
+ * events before the gateway takes connections.
  */
 export class TransactionIndex {
-  private block: { next: number; end: number } | undefined;
-  private allocating: Promise<void> | undefined;
+  private counter: { state: OcppIdsState; revision: number } = { state: ocppIdsDecider.initialState(), revision: -1 };
+  private block: { next: number; last: number } | undefined;
+  private reserving: Promise<void> | undefined;
 
   constructor(
     private readonly readModels: ReadModelStore,
     private readonly store: EventStore,
+    private readonly reservedBy = `${hostname()}:${process.pid}`,
   ) {}
 
   async init(): Promise<void> {
     await this.readModels.ensureCollection({ name: INDEX, indexes: [] });
-    await this.readModels.ensureCollection({ name: COUNTERS, indexes: [] });
-    if ((await this.readModels.get(COUNTERS, TRANSACTION_IDS)) === undefined) await this.rebuild();
+    await this.catchUp();
+    const indexBuilt = (await this.readModels.get(INDEX, INDEX_BUILT)) !== undefined;
+    if (indexBuilt && this.counter.revision >= 0) return;
+    const highest16 = await this.rebuild();
+    // Ids handed out before the counter moved to the event store are only known from the sessions.
+    if (this.counter.revision < 0) await this.reserveBlock(highest16);
+    await this.readModels.upsert(INDEX, INDEX_BUILT, {}, 1);
   }
 
   async get(key: string): Promise<IndexedTransaction | undefined> {
@@ -63,26 +78,49 @@ export class TransactionIndex {
   /** A positive OCPP integer no one got before. */
   async nextInteger(): Promise<number> {
     for (;;) {
-      if (this.block !== undefined && this.block.next < this.block.end) return this.block.next++;
-      this.allocating ??= this.reserveBlock().finally(() => (this.allocating = undefined));
-      await this.allocating;
+      if (this.block !== undefined && this.block.next <= this.block.last) return this.block.next++;
+      await (this.reserving ?? this.reserveBlock());
     }
   }
 
-  private async reserveBlock(): Promise<void> {
+  /** One reservation at a time per gateway: callers that find the block used up share the next one. */
+  private async reserveBlock(above = 0): Promise<void> {
+    while (this.reserving !== undefined) await this.reserving.catch(() => undefined);
+    this.reserving = this.reserve(above).finally(() => (this.reserving = undefined));
+    await this.reserving;
+  }
+
+  private async reserve(above = 0): Promise<void> {
     for (;;) {
-      const current = await this.readModels.get<{ next: number }>(COUNTERS, TRANSACTION_IDS);
-      const next = current?.data.next ?? 1;
-      const end = Math.min(next + BLOCK, MAX_OCPP_INTEGER);
-      if (end <= next) throw new Error('the OCPP integer id space is exhausted');
-      if (await this.readModels.upsert(COUNTERS, TRANSACTION_IDS, { next: end }, end)) {
-        this.block = { next, end };
+      const command = { type: 'ReserveOcppIds', count: BLOCK, above, reservedBy: this.reservedBy, now: new Date() } as const;
+      const [reserved] = ocppIdsDecider.decide(command, this.counter.state);
+      const { revision, state } = this.counter;
+      try {
+        const appended = await this.store.append(OCPP_IDS_STREAM, [{ id: newEventId(), ...ocppIdsCodec.toStored(reserved!) }], {
+          expectedRevision: revision < 0 ? 'no_stream' : revision,
+        });
+        this.counter = { state: ocppIdsDecider.evolve(state, reserved!), revision: appended.nextExpectedRevision };
+        this.block = { next: reserved!.data.first, last: reserved!.data.last };
         return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        await this.catchUp();
       }
     }
   }
 
-  private async rebuild(): Promise<void> {
+  /** Folds the reservations appended since the last one this gateway saw (all of them at start). */
+  private async catchUp(): Promise<void> {
+    let { state, revision } = this.counter;
+    for (const recorded of await this.store.readStream(OCPP_IDS_STREAM, { fromRevision: revision + 1 })) {
+      state = ocppIdsDecider.evolve(state, ocppIdsCodec.fromStored(recorded));
+      revision = recorded.revision;
+    }
+    this.counter = { state, revision };
+  }
+
+  /** Claims the entries of every session in the event store; returns the highest 1.6 transactionId among them. */
+  private async rebuild(): Promise<number> {
     let highest = 0;
     for (let after = 0; ; ) {
       const page = await this.store.readAll({ after, maxCount: 1_000 });
@@ -102,6 +140,6 @@ export class TransactionIndex {
         }
       }
     }
-    await this.readModels.upsert(COUNTERS, TRANSACTION_IDS, { next: highest + 1 }, highest + 1);
+    return highest;
   }
 }

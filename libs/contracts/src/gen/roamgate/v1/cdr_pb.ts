@@ -2,8 +2,8 @@
 // @generated from file roamgate/v1/cdr.proto (package roamgate.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Price } from "./common_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roamgate/v1/cdr.proto.
  */
 export const file_roamgate_v1_cdr: GenFile = /*@__PURE__*/
-  fileDesc("ChVyb2FtZ2F0ZS92MS9jZHIucHJvdG8SC3JvYW1nYXRlLnYxIlAKCVRhcmlmZlJlZhIRCgl0YXJpZmZfaWQYASABKAkSMAoMbGFzdF91cGRhdGVkGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/CgxDZHJGaWVsZERpZmYSDQoFZmllbGQYASABKAkSDgoGaXNzdWVkGAIgASgJEhAKCHJlcGxheWVkGAMgASgJIqkFCglDZHJJc3N1ZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAMgASgJEhIKCmNoYXJnZXJfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIQCghjdXJyZW5jeRgGIAEoCRIzCg9zdGFydF9kYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWVuZF9kYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKCnRvdGFsX2Nvc3QYCSABKAsyEi5yb2FtZ2F0ZS52MS5QcmljZRIsChB0b3RhbF9maXhlZF9jb3N0GAogASgLMhIucm9hbWdhdGUudjEuUHJpY2USGAoQdG90YWxfZW5lcmd5X2t3aBgLIAEoCRItChF0b3RhbF9lbmVyZ3lfY29zdBgMIAEoCzISLnJvYW1nYXRlLnYxLlByaWNlEhgKEHRvdGFsX3RpbWVfaG91cnMYDSABKAkSKwoPdG90YWxfdGltZV9jb3N0GA4gASgLMhIucm9hbWdhdGUudjEuUHJpY2USIAoYdG90YWxfcGFya2luZ190aW1lX2hvdXJzGA8gASgJEi4KEnRvdGFsX3BhcmtpbmdfY29zdBgQIAEoCzISLnJvYW1nYXRlLnYxLlByaWNlEjIKFnRvdGFsX3Jlc2VydmF0aW9uX2Nvc3QYESABKAsyEi5yb2FtZ2F0ZS52MS5QcmljZRInCgd0YXJpZmZzGBIgAygLMhYucm9hbWdhdGUudjEuVGFyaWZmUmVmEhAKCGNkcl9qc29uGBMgASgJIrkBCgxDZHJEZWxpdmVyZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpwYXJ0bmVyX2lkGAMgASgJEhQKDGxvY2F0aW9uX3VybBgEIAEoCRITCgtodHRwX3N0YXR1cxgFIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAYgASgFEg8KB2F0dGVtcHQYByABKAUi7AEKEUNkckRlbGl2ZXJ5RmFpbGVkEg4KBmNkcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFydG5lcl9pZBgDIAEoCRIPCgdhdHRlbXB0GAQgASgFEhMKC2h0dHBfc3RhdHVzGAUgASgFEhgKEG9jcGlfc3RhdHVzX2NvZGUYBiABKAUSDQoFZXJyb3IYByABKAkSMwoPbmV4dF9hdHRlbXB0X2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL3AQoLQ2RyUmVwbGF5ZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAMgASgJEg8KB21hdGNoZXMYBCABKAgSKAoFZGlmZnMYBSADKAsyGS5yb2FtZ2F0ZS52MS5DZHJGaWVsZERpZmYSJwoHdGFyaWZmcxgGIAMoCzIWLnJvYW1nYXRlLnYxLlRhcmlmZlJlZhIvChNyZXBsYXllZF90b3RhbF9jb3N0GAcgASgLMhIucm9hbWdhdGUudjEuUHJpY2Ui1gEKCENkckV2ZW50EigKBmlzc3VlZBgBIAEoCzIWLnJvYW1nYXRlLnYxLkNkcklzc3VlZEgAEi4KCWRlbGl2ZXJlZBgCIAEoCzIZLnJvYW1nYXRlLnYxLkNkckRlbGl2ZXJlZEgAEjkKD2RlbGl2ZXJ5X2ZhaWxlZBgDIAEoCzIeLnJvYW1nYXRlLnYxLkNkckRlbGl2ZXJ5RmFpbGVkSAASLAoIcmVwbGF5ZWQYBCABKAsyGC5yb2FtZ2F0ZS52MS5DZHJSZXBsYXllZEgAQgcKBWV2ZW50YgZwcm90bzM", [file_google_protobuf_timestamp, file_roamgate_v1_common]);
+  fileDesc("ChVyb2FtZ2F0ZS92MS9jZHIucHJvdG8SC3JvYW1nYXRlLnYxIlAKCVRhcmlmZlJlZhIRCgl0YXJpZmZfaWQYASABKAkSMAoMbGFzdF91cGRhdGVkGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/CgxDZHJGaWVsZERpZmYSDQoFZmllbGQYASABKAkSDgoGaXNzdWVkGAIgASgJEhAKCHJlcGxheWVkGAMgASgJIs8FCglDZHJJc3N1ZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAMgASgJEhIKCmNoYXJnZXJfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIQCghjdXJyZW5jeRgGIAEoCRIzCg9zdGFydF9kYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWVuZF9kYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKCnRvdGFsX2Nvc3QYCSABKAsyEi5yb2FtZ2F0ZS52MS5QcmljZRIsChB0b3RhbF9maXhlZF9jb3N0GAogASgLMhIucm9hbWdhdGUudjEuUHJpY2USGAoQdG90YWxfZW5lcmd5X2t3aBgLIAEoCRItChF0b3RhbF9lbmVyZ3lfY29zdBgMIAEoCzISLnJvYW1nYXRlLnYxLlByaWNlEhgKEHRvdGFsX3RpbWVfaG91cnMYDSABKAkSKwoPdG90YWxfdGltZV9jb3N0GA4gASgLMhIucm9hbWdhdGUudjEuUHJpY2USIAoYdG90YWxfcGFya2luZ190aW1lX2hvdXJzGA8gASgJEi4KEnRvdGFsX3BhcmtpbmdfY29zdBgQIAEoCzISLnJvYW1nYXRlLnYxLlByaWNlEjIKFnRvdGFsX3Jlc2VydmF0aW9uX2Nvc3QYESABKAsyEi5yb2FtZ2F0ZS52MS5QcmljZRInCgd0YXJpZmZzGBIgAygLMhYucm9hbWdhdGUudjEuVGFyaWZmUmVmEhAKCGNkcl9qc29uGBMgASgJEhEKCWFub21hbGllcxgUIAMoCRIRCgl0aW1lX3pvbmUYFSABKAkiiwIKEENkcklzc3VpbmdGYWlsZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzZXNzaW9uX2lkGAMgASgJEhIKCmNoYXJnZXJfaWQYBCABKAkSEgoKcGFydG5lcl9pZBgFIAEoCRIuCgZyZWFzb24YBiABKA4yHi5yb2FtZ2F0ZS52MS5DZHJJc3N1aW5nRmFpbHVyZRIOCgZkZXRhaWwYByABKAkSJwoHdGFyaWZmcxgIIAMoCzIWLnJvYW1nYXRlLnYxLlRhcmlmZlJlZhIRCglhbm9tYWxpZXMYCSADKAkiuQEKDENkckRlbGl2ZXJlZBIOCgZjZHJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnBhcnRuZXJfaWQYAyABKAkSFAoMbG9jYXRpb25fdXJsGAQgASgJEhMKC2h0dHBfc3RhdHVzGAUgASgFEhgKEG9jcGlfc3RhdHVzX2NvZGUYBiABKAUSDwoHYXR0ZW1wdBgHIAEoBSLsAQoRQ2RyRGVsaXZlcnlGYWlsZWQSDgoGY2RyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpwYXJ0bmVyX2lkGAMgASgJEg8KB2F0dGVtcHQYBCABKAUSEwoLaHR0cF9zdGF0dXMYBSABKAUSGAoQb2NwaV9zdGF0dXNfY29kZRgGIAEoBRINCgVlcnJvchgHIAEoCRIzCg9uZXh0X2F0dGVtcHRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvcBCgtDZHJSZXBsYXllZBIOCgZjZHJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnNlc3Npb25faWQYAyABKAkSDwoHbWF0Y2hlcxgEIAEoCBIoCgVkaWZmcxgFIAMoCzIZLnJvYW1nYXRlLnYxLkNkckZpZWxkRGlmZhInCgd0YXJpZmZzGAYgAygLMhYucm9hbWdhdGUudjEuVGFyaWZmUmVmEi8KE3JlcGxheWVkX3RvdGFsX2Nvc3QYByABKAsyEi5yb2FtZ2F0ZS52MS5QcmljZSKPAgoIQ2RyRXZlbnQSKAoGaXNzdWVkGAEgASgLMhYucm9hbWdhdGUudjEuQ2RySXNzdWVkSAASLgoJZGVsaXZlcmVkGAIgASgLMhkucm9hbWdhdGUudjEuQ2RyRGVsaXZlcmVkSAASOQoPZGVsaXZlcnlfZmFpbGVkGAMgASgLMh4ucm9hbWdhdGUudjEuQ2RyRGVsaXZlcnlGYWlsZWRIABIsCghyZXBsYXllZBgEIAEoCzIYLnJvYW1nYXRlLnYxLkNkclJlcGxheWVkSAASNwoOaXNzdWluZ19mYWlsZWQYBSABKAsyHS5yb2FtZ2F0ZS52MS5DZHJJc3N1aW5nRmFpbGVkSABCBwoFZXZlbnQquAEKEUNkcklzc3VpbmdGYWlsdXJlEiMKH0NEUl9JU1NVSU5HX0ZBSUxVUkVfVU5TUEVDSUZJRUQQABIqCiZDRFJfSVNTVUlOR19GQUlMVVJFX05PX1RBUklGRl9JTl9GT1JDRRABEiYKIkNEUl9JU1NVSU5HX0ZBSUxVUkVfUFJJQ0lOR19GQUlMRUQQAhIqCiZDRFJfSVNTVUlOR19GQUlMVVJFX1NFU1NJT05fSU5DT01QTEVURRADYgZwcm90bzM", [file_google_protobuf_timestamp, file_roamgate_v1_common]);
 
 /**
  * A tariff version: OCPI tariffs are versioned by last_updated.
@@ -185,6 +185,20 @@ export type CdrIssued = Message<"roamgate.v1.CdrIssued"> & {
    * @generated from field: string cdr_json = 19;
    */
   cdrJson: string;
+
+  /**
+   * the session's SessionAnomaly codes and the issuer's own (e.g. "ENERGY_REGISTER_WENT_BACK"), for the reconciler
+   *
+   * @generated from field: repeated string anomalies = 20;
+   */
+  anomalies: string[];
+
+  /**
+   * IANA time zone the tariff was applied in (the location's, at session start); replay uses it
+   *
+   * @generated from field: string time_zone = 21;
+   */
+  timeZone: string;
 };
 
 /**
@@ -193,6 +207,71 @@ export type CdrIssued = Message<"roamgate.v1.CdrIssued"> & {
  */
 export const CdrIssuedSchema: GenMessage<CdrIssued> = /*@__PURE__*/
   messageDesc(file_roamgate_v1_cdr, 2);
+
+/**
+ * The tariff engine could not issue the CDR of a finished session; a later attempt may still issue it.
+ *
+ * @generated from message roamgate.v1.CdrIssuingFailed
+ */
+export type CdrIssuingFailed = Message<"roamgate.v1.CdrIssuingFailed"> & {
+  /**
+   * @generated from field: string cdr_id = 1;
+   */
+  cdrId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string session_id = 3;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: string charger_id = 4;
+   */
+  chargerId: string;
+
+  /**
+   * @generated from field: string partner_id = 5;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: roamgate.v1.CdrIssuingFailure reason = 6;
+   */
+  reason: CdrIssuingFailure;
+
+  /**
+   * human-readable, e.g. the pricing error
+   *
+   * @generated from field: string detail = 7;
+   */
+  detail: string;
+
+  /**
+   * the tariff versions in force that were tried
+   *
+   * @generated from field: repeated roamgate.v1.TariffRef tariffs = 8;
+   */
+  tariffs: TariffRef[];
+
+  /**
+   * as on CdrIssued
+   *
+   * @generated from field: repeated string anomalies = 9;
+   */
+  anomalies: string[];
+};
+
+/**
+ * Describes the message roamgate.v1.CdrIssuingFailed.
+ * Use `create(CdrIssuingFailedSchema)` to create a new message.
+ */
+export const CdrIssuingFailedSchema: GenMessage<CdrIssuingFailed> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_cdr, 3);
 
 /**
  * The partner acknowledged the CDR POST.
@@ -243,7 +322,7 @@ export type CdrDelivered = Message<"roamgate.v1.CdrDelivered"> & {
  * Use `create(CdrDeliveredSchema)` to create a new message.
  */
 export const CdrDeliveredSchema: GenMessage<CdrDelivered> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_cdr, 3);
+  messageDesc(file_roamgate_v1_cdr, 4);
 
 /**
  * A CDR POST to the partner failed; it will be retried at next_attempt_at.
@@ -299,7 +378,7 @@ export type CdrDeliveryFailed = Message<"roamgate.v1.CdrDeliveryFailed"> & {
  * Use `create(CdrDeliveryFailedSchema)` to create a new message.
  */
 export const CdrDeliveryFailedSchema: GenMessage<CdrDeliveryFailed> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_cdr, 4);
+  messageDesc(file_roamgate_v1_cdr, 5);
 
 /**
  * A CDR was recomputed from its session events and tariff versions; diffs is empty when it matched.
@@ -348,7 +427,7 @@ export type CdrReplayed = Message<"roamgate.v1.CdrReplayed"> & {
  * Use `create(CdrReplayedSchema)` to create a new message.
  */
 export const CdrReplayedSchema: GenMessage<CdrReplayed> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_cdr, 5);
+  messageDesc(file_roamgate_v1_cdr, 6);
 
 /**
  * Everything published on the cdr topic family.
@@ -383,6 +462,12 @@ export type CdrEvent = Message<"roamgate.v1.CdrEvent"> & {
      */
     value: CdrReplayed;
     case: "replayed";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.CdrIssuingFailed issuing_failed = 5;
+     */
+    value: CdrIssuingFailed;
+    case: "issuingFailed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -391,5 +476,45 @@ export type CdrEvent = Message<"roamgate.v1.CdrEvent"> & {
  * Use `create(CdrEventSchema)` to create a new message.
  */
 export const CdrEventSchema: GenMessage<CdrEvent> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_cdr, 6);
+  messageDesc(file_roamgate_v1_cdr, 7);
+
+/**
+ * Why no CDR could be issued for a finished session.
+ *
+ * @generated from enum roamgate.v1.CdrIssuingFailure
+ */
+export enum CdrIssuingFailure {
+  /**
+   * @generated from enum value: CDR_ISSUING_FAILURE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No tariff applied to the connector at session start. OCPI 2.2.1 has no implicit free charging: a free
+   * connector has a "Free of Charge" tariff (one FLAT 0.00 component), so none is made up here.
+   *
+   * @generated from enum value: CDR_ISSUING_FAILURE_NO_TARIFF_IN_FORCE = 1;
+   */
+  NO_TARIFF_IN_FORCE = 1,
+
+  /**
+   * The tariff in force could not price the session (currency, validity, type, invalid tariff).
+   *
+   * @generated from enum value: CDR_ISSUING_FAILURE_PRICING_FAILED = 2;
+   */
+  PRICING_FAILED = 2,
+
+  /**
+   * The session stream has no SessionStarted or no SessionStopped.
+   *
+   * @generated from enum value: CDR_ISSUING_FAILURE_SESSION_INCOMPLETE = 3;
+   */
+  SESSION_INCOMPLETE = 3,
+}
+
+/**
+ * Describes the enum roamgate.v1.CdrIssuingFailure.
+ */
+export const CdrIssuingFailureSchema: GenEnum<CdrIssuingFailure> = /*@__PURE__*/
+  enumDesc(file_roamgate_v1_cdr, 0);
 

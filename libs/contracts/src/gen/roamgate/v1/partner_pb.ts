@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roamgate/v1/partner.proto.
  */
 export const file_roamgate_v1_partner: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb2FtZ2F0ZS92MS9wYXJ0bmVyLnByb3RvEgtyb2FtZ2F0ZS52MSJrCglQYXJ0eVJvbGUSFAoMY291bnRyeV9jb2RlGAEgASgJEhAKCHBhcnR5X2lkGAIgASgJEigKBHJvbGUYAyABKA4yGi5yb2FtZ2F0ZS52MS5QYXJ0eVJvbGVLaW5kEgwKBG5hbWUYBCABKAkiVQoIRW5kcG9pbnQSEgoKaWRlbnRpZmllchgBIAEoCRIoCgRyb2xlGAIgASgOMhoucm9hbWdhdGUudjEuSW50ZXJmYWNlUm9sZRILCgN1cmwYAyABKAkiPQoMUHJvYmVGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBnBhc3NlZBgCIAEoCBIOCgZkZXRhaWwYAyABKAkitAEKDlBhcnRuZXJJbnZpdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHRva2VuX2FfaGFzaBgEIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYBSABKAgivQIKEVBhcnRuZXJSZWdpc3RlcmVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCSLFAgoZUGFydG5lckNyZWRlbnRpYWxzVXBkYXRlZBISCgpwYXJ0bmVyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3Cgxpbml0aWF0ZWRfYnkYAyABKA4yIS5yb2FtZ2F0ZS52MS5DcmVkZW50aWFsc0luaXRpYXRvchIPCgd2ZXJzaW9uGAQgASgJEhQKDHZlcnNpb25zX3VybBgFIAEoCRIoCgllbmRwb2ludHMYBiADKAsyFS5yb2FtZ2F0ZS52MS5FbmRwb2ludBIlCgVyb2xlcxgHIAMoCzIWLnJvYW1nYXRlLnYxLlBhcnR5Um9sZRIWCg5vdXRib3VuZF90b2tlbhgIIAEoCRIaChJpbmJvdW5kX3Rva2VuX2hhc2gYCSABKAkikwEKE1BhcnRuZXJVbnJlZ2lzdGVyZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoMaW5pdGlhdGVkX2J5GAMgASgOMiEucm9hbWdhdGUudjEuQ3JlZGVudGlhbHNJbml0aWF0b3IigQEKDVBhcnRuZXJQcm9iZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZmluZGluZ3MYAyADKAsyGS5yb2FtZ2F0ZS52MS5Qcm9iZUZpbmRpbmcirAIKDFBhcnRuZXJFdmVudBIuCgdpbnZpdGVkGAEgASgLMhsucm9hbWdhdGUudjEuUGFydG5lckludml0ZWRIABI0CgpyZWdpc3RlcmVkGAIgASgLMh4ucm9hbWdhdGUudjEuUGFydG5lclJlZ2lzdGVyZWRIABJFChNjcmVkZW50aWFsc191cGRhdGVkGAMgASgLMiYucm9hbWdhdGUudjEuUGFydG5lckNyZWRlbnRpYWxzVXBkYXRlZEgAEjgKDHVucmVnaXN0ZXJlZBgEIAEoCzIgLnJvYW1nYXRlLnYxLlBhcnRuZXJVbnJlZ2lzdGVyZWRIABIsCgZwcm9iZWQYBSABKAsyGi5yb2FtZ2F0ZS52MS5QYXJ0bmVyUHJvYmVkSABCBwoFZXZlbnQq4wEKDVBhcnR5Um9sZUtpbmQSHwobUEFSVFlfUk9MRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTUEFSVFlfUk9MRV9LSU5EX0NQTxABEhgKFFBBUlRZX1JPTEVfS0lORF9FTVNQEAISFwoTUEFSVFlfUk9MRV9LSU5EX0hVQhADEhcKE1BBUlRZX1JPTEVfS0lORF9OQVAQBBIXChNQQVJUWV9ST0xFX0tJTkRfTlNQEAUSGAoUUEFSVFlfUk9MRV9LSU5EX1NDU1AQBhIZChVQQVJUWV9ST0xFX0tJTkRfT1RIRVIQBypnCg1JbnRlcmZhY2VSb2xlEh4KGklOVEVSRkFDRV9ST0xFX1VOU1BFQ0lGSUVEEAASGQoVSU5URVJGQUNFX1JPTEVfU0VOREVSEAESGwoXSU5URVJGQUNFX1JPTEVfUkVDRUlWRVIQAip/ChRDcmVkZW50aWFsc0luaXRpYXRvchIlCiFDUkVERU5USUFMU19JTklUSUFUT1JfVU5TUEVDSUZJRUQQABIhCh1DUkVERU5USUFMU19JTklUSUFUT1JfUEFSVE5FUhABEh0KGUNSRURFTlRJQUxTX0lOSVRJQVRPUl9DUE8QAmIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Chlyb2FtZ2F0ZS92MS9wYXJ0bmVyLnByb3RvEgtyb2FtZ2F0ZS52MSJrCglQYXJ0eVJvbGUSFAoMY291bnRyeV9jb2RlGAEgASgJEhAKCHBhcnR5X2lkGAIgASgJEigKBHJvbGUYAyABKA4yGi5yb2FtZ2F0ZS52MS5QYXJ0eVJvbGVLaW5kEgwKBG5hbWUYBCABKAkiVQoIRW5kcG9pbnQSEgoKaWRlbnRpZmllchgBIAEoCRIoCgRyb2xlGAIgASgOMhoucm9hbWdhdGUudjEuSW50ZXJmYWNlUm9sZRILCgN1cmwYAyABKAkiPQoMUHJvYmVGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBnBhc3NlZBgCIAEoCBIOCgZkZXRhaWwYAyABKAkitAEKDlBhcnRuZXJJbnZpdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHRva2VuX2FfaGFzaBgEIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYBSABKAgipQMKEVBhcnRuZXJSZWdpc3RlcmVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYCiABKAgSHQoVb3V0Ym91bmRfdG9rZW5fc2VhbGVkGAsgASgJEiUKBXBhcnR5GAwgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlIuQCChlQYXJ0bmVyQ3JlZGVudGlhbHNVcGRhdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIdChVvdXRib3VuZF90b2tlbl9zZWFsZWQYCiABKAkikwEKE1BhcnRuZXJVbnJlZ2lzdGVyZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoMaW5pdGlhdGVkX2J5GAMgASgOMiEucm9hbWdhdGUudjEuQ3JlZGVudGlhbHNJbml0aWF0b3IigQEKDVBhcnRuZXJQcm9iZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZmluZGluZ3MYAyADKAsyGS5yb2FtZ2F0ZS52MS5Qcm9iZUZpbmRpbmci3AEKGlBhcnRuZXJSZWdpc3RyYXRpb25TdGFydGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHZlcnNpb25zX3VybBgEIAEoCRIaChJwZW5kaW5nX3Rva2VuX2hhc2gYBSABKAkSIAoYYWNjZXB0c191bmVuY29kZWRfdG9rZW5zGAYgASgIIn4KG1BhcnRuZXJUb2tlblJvdGF0aW9uU3RhcnRlZBISCgpwYXJ0bmVyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJwZW5kaW5nX3Rva2VuX2hhc2gYAyABKAki/wQKEE9jcGlDYWxsUmVjb3JkZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoJZGlyZWN0aW9uGAMgASgOMh4ucm9hbWdhdGUudjEuT2NwaUNhbGxEaXJlY3Rpb24SDgoGbWV0aG9kGAQgASgJEgsKA3VybBgFIAEoCRIOCgZtb2R1bGUYBiABKAkSSgoPcmVxdWVzdF9oZWFkZXJzGAcgAygLMjEucm9hbWdhdGUudjEuT2NwaUNhbGxSZWNvcmRlZC5SZXF1ZXN0SGVhZGVyc0VudHJ5EhQKDHJlcXVlc3RfYm9keRgIIAEoCRITCgtodHRwX3N0YXR1cxgJIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAogASgFEhUKDXJlc3BvbnNlX2JvZHkYCyABKAkSEgoKbGF0ZW5jeV9tcxgMIAEoDRISCgpyZXF1ZXN0X2lkGA0gASgJEhYKDmNvcnJlbGF0aW9uX2lkGA4gASgJEg0KBWVycm9yGA8gASgJEhIKCnNlc3Npb25faWQYECABKAkSTAoQcmVzcG9uc2VfaGVhZGVycxgRIAMoCzIyLnJvYW1nYXRlLnYxLk9jcGlDYWxsUmVjb3JkZWQuUmVzcG9uc2VIZWFkZXJzRW50cnkaNQoTUmVxdWVzdEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjYKFFJlc3BvbnNlSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiTAoJT2NwaUV2ZW50EjYKDWNhbGxfcmVjb3JkZWQYASABKAsyHS5yb2FtZ2F0ZS52MS5PY3BpQ2FsbFJlY29yZGVkSABCBwoFZXZlbnQiwQMKDFBhcnRuZXJFdmVudBIuCgdpbnZpdGVkGAEgASgLMhsucm9hbWdhdGUudjEuUGFydG5lckludml0ZWRIABI0CgpyZWdpc3RlcmVkGAIgASgLMh4ucm9hbWdhdGUudjEuUGFydG5lclJlZ2lzdGVyZWRIABJFChNjcmVkZW50aWFsc191cGRhdGVkGAMgASgLMiYucm9hbWdhdGUudjEuUGFydG5lckNyZWRlbnRpYWxzVXBkYXRlZEgAEjgKDHVucmVnaXN0ZXJlZBgEIAEoCzIgLnJvYW1nYXRlLnYxLlBhcnRuZXJVbnJlZ2lzdGVyZWRIABIsCgZwcm9iZWQYBSABKAsyGi5yb2FtZ2F0ZS52MS5QYXJ0bmVyUHJvYmVkSAASRwoUcmVnaXN0cmF0aW9uX3N0YXJ0ZWQYBiABKAsyJy5yb2FtZ2F0ZS52MS5QYXJ0bmVyUmVnaXN0cmF0aW9uU3RhcnRlZEgAEkoKFnRva2VuX3JvdGF0aW9uX3N0YXJ0ZWQYByABKAsyKC5yb2FtZ2F0ZS52MS5QYXJ0bmVyVG9rZW5Sb3RhdGlvblN0YXJ0ZWRIAEIHCgVldmVudCrjAQoNUGFydHlSb2xlS2luZBIfChtQQVJUWV9ST0xFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNQQVJUWV9ST0xFX0tJTkRfQ1BPEAESGAoUUEFSVFlfUk9MRV9LSU5EX0VNU1AQAhIXChNQQVJUWV9ST0xFX0tJTkRfSFVCEAMSFwoTUEFSVFlfUk9MRV9LSU5EX05BUBAEEhcKE1BBUlRZX1JPTEVfS0lORF9OU1AQBRIYChRQQVJUWV9ST0xFX0tJTkRfU0NTUBAGEhkKFVBBUlRZX1JPTEVfS0lORF9PVEhFUhAHKmcKDUludGVyZmFjZVJvbGUSHgoaSU5URVJGQUNFX1JPTEVfVU5TUEVDSUZJRUQQABIZChVJTlRFUkZBQ0VfUk9MRV9TRU5ERVIQARIbChdJTlRFUkZBQ0VfUk9MRV9SRUNFSVZFUhACKn8KFENyZWRlbnRpYWxzSW5pdGlhdG9yEiUKIUNSRURFTlRJQUxTX0lOSVRJQVRPUl9VTlNQRUNJRklFRBAAEiEKHUNSRURFTlRJQUxTX0lOSVRJQVRPUl9QQVJUTkVSEAESHQoZQ1JFREVOVElBTFNfSU5JVElBVE9SX0NQTxACKnsKEU9jcGlDYWxsRGlyZWN0aW9uEiMKH09DUElfQ0FMTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIfChtPQ1BJX0NBTExfRElSRUNUSU9OX0lOQk9VTkQQARIgChxPQ1BJX0NBTExfRElSRUNUSU9OX09VVEJPVU5EEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * OCPI CredentialsRole: one party the partner acts for.
@@ -209,6 +209,28 @@ export type PartnerRegistered = Message<"roamgate.v1.PartnerRegistered"> & {
    * @generated from field: string inbound_token_hash = 9;
    */
   inboundTokenHash: string;
+
+  /**
+   * set when we registered with the partner (no invitation carried the flag)
+   *
+   * @generated from field: bool accepts_unencoded_tokens = 10;
+   */
+  acceptsUnencodedTokens: boolean;
+
+  /**
+   * The token we present, sealed (AES-256-GCM, "v1.<iv>.<tag>.<ciphertext>" base64url) so that neither the
+   * store nor the bus holds it in clear; writers set this instead of outbound_token.
+   *
+   * @generated from field: string outbound_token_sealed = 11;
+   */
+  outboundTokenSealed: string;
+
+  /**
+   * the partner's role we address (the first of its roles when we registered with it)
+   *
+   * @generated from field: roamgate.v1.PartyRole party = 12;
+   */
+  party?: PartyRole | undefined;
 };
 
 /**
@@ -268,6 +290,13 @@ export type PartnerCredentialsUpdated = Message<"roamgate.v1.PartnerCredentialsU
    * @generated from field: string inbound_token_hash = 9;
    */
   inboundTokenHash: string;
+
+  /**
+   * see PartnerRegistered.outbound_token_sealed
+   *
+   * @generated from field: string outbound_token_sealed = 10;
+   */
+  outboundTokenSealed: string;
 };
 
 /**
@@ -336,6 +365,218 @@ export const PartnerProbedSchema: GenMessage<PartnerProbed> = /*@__PURE__*/
   messageDesc(file_roamgate_v1_partner, 7);
 
 /**
+ * We started to register with a partner from its token A: the token B we are about to hand over must already
+ * open our versions and credentials endpoints, because the partner calls them with B before it answers our POST.
+ *
+ * @generated from message roamgate.v1.PartnerRegistrationStarted
+ */
+export type PartnerRegistrationStarted = Message<"roamgate.v1.PartnerRegistrationStarted"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: roamgate.v1.PartyRole party = 3;
+   */
+  party?: PartyRole | undefined;
+
+  /**
+   * @generated from field: string versions_url = 4;
+   */
+  versionsUrl: string;
+
+  /**
+   * @generated from field: string pending_token_hash = 5;
+   */
+  pendingTokenHash: string;
+
+  /**
+   * @generated from field: bool accepts_unencoded_tokens = 6;
+   */
+  acceptsUnencodedTokens: boolean;
+};
+
+/**
+ * Describes the message roamgate.v1.PartnerRegistrationStarted.
+ * Use `create(PartnerRegistrationStartedSchema)` to create a new message.
+ */
+export const PartnerRegistrationStartedSchema: GenMessage<PartnerRegistrationStarted> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 8);
+
+/**
+ * We are rotating the token the partner presents to us: the new one is accepted from now on (the partner may
+ * switch to it while our PUT is still in flight); the previous one stops working with PartnerCredentialsUpdated.
+ *
+ * @generated from message roamgate.v1.PartnerTokenRotationStarted
+ */
+export type PartnerTokenRotationStarted = Message<"roamgate.v1.PartnerTokenRotationStarted"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string pending_token_hash = 3;
+   */
+  pendingTokenHash: string;
+};
+
+/**
+ * Describes the message roamgate.v1.PartnerTokenRotationStarted.
+ * Use `create(PartnerTokenRotationStartedSchema)` to create a new message.
+ */
+export const PartnerTokenRotationStartedSchema: GenMessage<PartnerTokenRotationStarted> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 9);
+
+/**
+ * Stream ocpi-<partner_id>; owned by ocpi-connector. One OCPI HTTP exchange with a partner, kept as evidence
+ * for support and launch gates. Authorization and other secrets never appear in the headers.
+ *
+ * @generated from message roamgate.v1.OcpiCallRecorded
+ */
+export type OcpiCallRecorded = Message<"roamgate.v1.OcpiCallRecorded"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * when the request started
+   *
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: roamgate.v1.OcpiCallDirection direction = 3;
+   */
+  direction: OcpiCallDirection;
+
+  /**
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * @generated from field: string url = 5;
+   */
+  url: string;
+
+  /**
+   * "versions", "credentials", "locations", ...
+   *
+   * @generated from field: string module = 6;
+   */
+  module: string;
+
+  /**
+   * @generated from field: map<string, string> request_headers = 7;
+   */
+  requestHeaders: { [key: string]: string };
+
+  /**
+   * @generated from field: string request_body = 8;
+   */
+  requestBody: string;
+
+  /**
+   * 0: no HTTP answer (network error, timeout)
+   *
+   * @generated from field: int32 http_status = 9;
+   */
+  httpStatus: number;
+
+  /**
+   * 0: the answer carried no OCPI envelope
+   *
+   * @generated from field: int32 ocpi_status_code = 10;
+   */
+  ocpiStatusCode: number;
+
+  /**
+   * @generated from field: string response_body = 11;
+   */
+  responseBody: string;
+
+  /**
+   * @generated from field: uint32 latency_ms = 12;
+   */
+  latencyMs: number;
+
+  /**
+   * @generated from field: string request_id = 13;
+   */
+  requestId: string;
+
+  /**
+   * @generated from field: string correlation_id = 14;
+   */
+  correlationId: string;
+
+  /**
+   * why the call failed at the transport, when it did
+   *
+   * @generated from field: string error = 15;
+   */
+  error: string;
+
+  /**
+   * the charging session the call concerns, when known
+   *
+   * @generated from field: string session_id = 16;
+   */
+  sessionId: string;
+
+  /**
+   * @generated from field: map<string, string> response_headers = 17;
+   */
+  responseHeaders: { [key: string]: string };
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiCallRecorded.
+ * Use `create(OcpiCallRecordedSchema)` to create a new message.
+ */
+export const OcpiCallRecordedSchema: GenMessage<OcpiCallRecorded> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 10);
+
+/**
+ * Everything published on the ocpi topic family.
+ *
+ * @generated from message roamgate.v1.OcpiEvent
+ */
+export type OcpiEvent = Message<"roamgate.v1.OcpiEvent"> & {
+  /**
+   * @generated from oneof roamgate.v1.OcpiEvent.event
+   */
+  event: {
+    /**
+     * @generated from field: roamgate.v1.OcpiCallRecorded call_recorded = 1;
+     */
+    value: OcpiCallRecorded;
+    case: "callRecorded";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiEvent.
+ * Use `create(OcpiEventSchema)` to create a new message.
+ */
+export const OcpiEventSchema: GenMessage<OcpiEvent> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 11);
+
+/**
  * Everything published on the partner topic family.
  *
  * @generated from message roamgate.v1.PartnerEvent
@@ -374,6 +615,18 @@ export type PartnerEvent = Message<"roamgate.v1.PartnerEvent"> & {
      */
     value: PartnerProbed;
     case: "probed";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.PartnerRegistrationStarted registration_started = 6;
+     */
+    value: PartnerRegistrationStarted;
+    case: "registrationStarted";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.PartnerTokenRotationStarted token_rotation_started = 7;
+     */
+    value: PartnerTokenRotationStarted;
+    case: "tokenRotationStarted";
   } | { case: undefined; value?: undefined };
 };
 
@@ -382,7 +635,7 @@ export type PartnerEvent = Message<"roamgate.v1.PartnerEvent"> & {
  * Use `create(PartnerEventSchema)` to create a new message.
  */
 export const PartnerEventSchema: GenMessage<PartnerEvent> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_partner, 8);
+  messageDesc(file_roamgate_v1_partner, 12);
 
 /**
  * OCPI Role.
@@ -492,4 +745,36 @@ export enum CredentialsInitiator {
  */
 export const CredentialsInitiatorSchema: GenEnum<CredentialsInitiator> = /*@__PURE__*/
   enumDesc(file_roamgate_v1_partner, 2);
+
+/**
+ * Direction of a recorded OCPI call, seen from Roamgate.
+ *
+ * @generated from enum roamgate.v1.OcpiCallDirection
+ */
+export enum OcpiCallDirection {
+  /**
+   * @generated from enum value: OCPI_CALL_DIRECTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * the partner called us
+   *
+   * @generated from enum value: OCPI_CALL_DIRECTION_INBOUND = 1;
+   */
+  INBOUND = 1,
+
+  /**
+   * we called the partner
+   *
+   * @generated from enum value: OCPI_CALL_DIRECTION_OUTBOUND = 2;
+   */
+  OUTBOUND = 2,
+}
+
+/**
+ * Describes the enum roamgate.v1.OcpiCallDirection.
+ */
+export const OcpiCallDirectionSchema: GenEnum<OcpiCallDirection> = /*@__PURE__*/
+  enumDesc(file_roamgate_v1_partner, 3);
 
