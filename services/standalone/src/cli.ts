@@ -4,7 +4,7 @@ import { registerSimulateEmspCommand } from '@roamgate/emsp-simulator';
 import { registerPartnerCommands } from '@roamgate/ocpi-connector';
 import { registerChargerCommands } from '@roamgate/charger-gateway';
 import { runMain } from '@roamgate/runtime';
-import { registerTariffCommands } from '@roamgate/tariff-engine';
+import { registerReplayCommands, registerTariffCommands, registerTariffManagementCommands } from '@roamgate/tariff-engine';
 import { startStandalone } from './standalone';
 
 export function buildCli(): Command {
@@ -29,6 +29,8 @@ export function buildCli(): Command {
   registerSimulateCommand(program);
   registerSimulateEmspCommand(program);
   registerTariffCommands(program);
+  registerTariffManagementCommands(program);
+  registerReplayCommands(program);
   return program;
 }
 

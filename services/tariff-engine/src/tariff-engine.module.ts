@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
 import type { ServiceModule } from '@roamgate/runtime';
+import { CdrsModule } from './cdrs/cdrs.module';
+import { TariffsModule } from './tariffs/tariffs.module';
 
 /** Tariffs, pricing, CDR issuing and tariff replay. */
-@Module({})
+@Module({
+  imports: [TariffsModule, CdrsModule],
+  exports: [TariffsModule],
+})
 export class TariffEngineModule {}
 
 export const tariffEngine: ServiceModule = {

@@ -1,0 +1,8 @@
+export { CdrsModule } from './cdrs.module';
+export { CdrIssuer, SessionNotStoppedError, type CdrIssuerOptions, type IssueOutcome, type ReplayResult, type TariffVersionRef } from './cdr-issuer';
+export { cdrIdOf, cdrStreamName } from './cdr-events';
+export { diffCdr, type CdrFieldDiff } from './cdr-diff';
+export { composeCdr, type OcpiCdr, type CdrToken, type CdrLocation, type LocationFacts } from './ocpi-cdr';
+export { CDRS, type CdrDocument } from './cdr.projection';
+export { CDR_ISSUING_GROUP } from './cdr-issuing.consumer';
+export { CDR_READ_MODEL_GROUP } from './cdr-projector';
