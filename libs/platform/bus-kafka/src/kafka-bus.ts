@@ -211,21 +211,35 @@ export class KafkaBus implements Bus {
   private ensureTopic(topic: string): Promise<void> {
     let created = this.topics.get(topic);
     if (!created) {
-      created = this.admin
-        .createTopics({
-          topics: [{ topic, numPartitions: this.partitions, replicationFactor: this.replicationFactor }],
-          waitForLeaders: true,
-        })
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            this.topics.delete(topic);
-            throw error;
-          },
-        );
+      created = this.createTopic(topic).catch((error: unknown) => {
+        this.topics.delete(topic);
+        throw error;
+      });
       this.topics.set(topic, created);
     }
     return created;
+  }
+
+  /**
+   * Several service processes start at once and create the same topics: the loser of that race sees
+   * TOPIC_ALREADY_EXISTS or, while the winner's partitions get leaders, UNKNOWN_TOPIC_OR_PARTITION.
+   * Both are retried until the topic's metadata shows every partition with a leader.
+   */
+  private async createTopic(topic: string, deadline = Date.now() + 30_000): Promise<void> {
+    for (;;) {
+      try {
+        await this.admin.createTopics({
+          topics: [{ topic, numPartitions: this.partitions, replicationFactor: this.replicationFactor }],
+          waitForLeaders: true,
+        });
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [topic] });
+        if (topics[0]?.partitions.every((p) => p.leader >= 0)) return;
+      } catch (error) {
+        const { retriable, type } = error as { retriable?: boolean; type?: string };
+        if (!(retriable || type === 'TOPIC_ALREADY_EXISTS') || Date.now() > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   private probing: Promise<void> | undefined;

@@ -62,4 +62,31 @@ describe('AggregateRepository', () => {
     assert.deepEqual(await store.readStream('counter-3'), []);
     await store.close();
   });
+
+  it('with cachedStreams, reads only the events after the state it kept, and still sees every other writer', async () => {
+    const store = await openSqliteEventStore({ file: ':memory:' });
+    const reads: (number | undefined)[] = [];
+    const spying: EventStore = Object.create(store, {
+      readStream: {
+        value: (streamId: string, options?: { fromRevision?: number }) => {
+          reads.push(options?.fromRevision);
+          return store.readStream(streamId, options);
+        },
+      },
+    });
+    const repo = new AggregateRepository(spying, { cachedStreams: 1 });
+    const add = (by: number, limit = 100) => () => [{ type: 'Add' as const, by, limit }];
+    await repo.handle('counter-4', counter, codec, add(1));
+    await repo.handle('counter-4', counter, codec, add(2));
+    await store.append('counter-4', [{ id: 'other-writer', type: 'Added', data: { by: 10 } }], { expectedRevision: 1 });
+    const third = await repo.handle('counter-4', counter, codec, add(4));
+    assert.deepEqual(third, { events: [{ type: 'Added', data: { by: 4 } }], state: 17, revision: 3 });
+    await assert.rejects(repo.handle('counter-4', counter, codec, add(1, 17)), /limit 17 exceeded/);
+    assert.deepEqual(reads, [undefined, 1, 2, 4]);
+
+    await repo.handle('counter-5', counter, codec, add(1));
+    assert.deepEqual(await repo.load('counter-4', counter, codec), { state: 17, revision: 3 });
+    assert.deepEqual(reads.slice(4), [undefined, undefined], 'the least recently used stream was dropped');
+    await store.close();
+  });
 });

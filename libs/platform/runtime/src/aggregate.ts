@@ -20,19 +20,51 @@ export interface HandleResult<State, Event> {
   readonly revision: number;
 }
 
+export interface AggregateRepositoryOptions {
+  /** Tries of load-decide-append when a concurrent writer wins; default 5. */
+  readonly maxAttempts?: number;
+  /**
+   * Streams whose folded state is kept between calls, least recently used dropped first; default 0. A kept
+   * stream is brought up to date by reading only the events after the kept revision, which matters for
+   * streams written often, like a session's meter values. Deciders' states must be immutable values.
+   */
+  readonly cachedStreams?: number;
+}
+
+interface Folded {
+  readonly decider: object;
+  readonly state: unknown;
+  readonly revision: number;
+}
+
 /**
  * Loads a stream, folds it, decides and appends with the revision it read. When another writer got
  * there first the append fails with a conflict and the whole load-decide-append runs again on the
  * new state, so deciders always see every event before they decide.
  */
 export class AggregateRepository {
-  constructor(private readonly store: EventStore, private readonly maxAttempts = 5) {}
+  private readonly maxAttempts: number;
+  private readonly cachedStreams: number;
+  private readonly folded = new Map<string, Folded>();
+
+  constructor(
+    private readonly store: EventStore,
+    options: number | AggregateRepositoryOptions = {},
+  ) {
+    const { maxAttempts = 5, cachedStreams = 0 } = typeof options === 'number' ? { maxAttempts: options } : options;
+    this.maxAttempts = maxAttempts;
+    this.cachedStreams = cachedStreams;
+  }
 
   async load<State, Event>(streamId: string, decider: Decider<State, never, Event>, codec: EventCodec<Event>): Promise<{ state: State; revision: number }> {
-    const recorded = await this.store.readStream(streamId);
-    let state = decider.initialState();
+    const kept = this.folded.get(streamId);
+    const from = kept?.decider === decider ? kept : undefined;
+    const recorded = await this.store.readStream(streamId, from === undefined ? {} : { fromRevision: from.revision + 1 });
+    let state = from === undefined ? decider.initialState() : (from.state as State);
     for (const event of recorded) state = decider.evolve(state, codec.fromStored(event));
-    return { state, revision: recorded.length ? recorded[recorded.length - 1]!.revision : -1 };
+    const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (from?.revision ?? -1);
+    this.keep(streamId, decider, state, revision);
+    return { state, revision };
   }
 
   async handle<State, Command, Event>(
@@ -59,10 +91,19 @@ export class AggregateRepository {
           events.map((e) => ({ id: newEventId(), ...codec.toStored(e), metadata })),
           { expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision },
         );
+        this.keep(streamId, decider, state, result.nextExpectedRevision);
         return { events, state, revision: result.nextExpectedRevision };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= this.maxAttempts) throw error;
       }
     }
+  }
+
+  /** Only a state folded from stored events is kept, so the kept revision is always a prefix of the stream. */
+  private keep(streamId: string, decider: object, state: unknown, revision: number): void {
+    if (this.cachedStreams <= 0 || revision < 0) return;
+    this.folded.delete(streamId);
+    this.folded.set(streamId, { decider, state, revision });
+    if (this.folded.size > this.cachedStreams) this.folded.delete(this.folded.keys().next().value!);
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Bus } from '@roamgate/bus';
 import { openInProcessBus } from '@roamgate/bus';
+import { openKafkaBus } from '@roamgate/bus-kafka';
 import type { RoamgateConfig } from '@roamgate/config';
 import { ConfigError } from '@roamgate/config';
 import type { EventStore } from '@roamgate/event-store';
@@ -24,9 +25,11 @@ const notYet = (setting: string, issue: string) =>
 export async function openPorts(config: RoamgateConfig, processName: string): Promise<Ports> {
   if (config.eventStore === 'kurrentdb') throw notYet('EVENT_STORE=kurrentdb', 'the cluster deployment issue');
   if (config.readModels === 'mongodb') throw notYet('READ_MODELS=mongodb', 'the cluster deployment issue');
-  if (config.bus === 'kafka') throw notYet('BUS=kafka', 'issue 6 (services over Kafka)');
   const eventStore = await openSqliteEventStore({ file: join(config.dataDir, 'events.sqlite') });
-  const bus = await openInProcessBus({ file: join(config.dataDir, `bus-${processName}.sqlite`) });
+  const bus =
+    config.bus === 'kafka'
+      ? await openKafkaBus({ brokers: config.kafkaBrokers, clientId: `roamgate-${processName}` })
+      : await openInProcessBus({ file: join(config.dataDir, `bus-${processName}.sqlite`) });
   const readModels = await openSqliteReadModelStore({ file: join(config.dataDir, `read-models-${processName}.sqlite`) });
   return { eventStore, bus, readModels };
 }
