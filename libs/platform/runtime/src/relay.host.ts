@@ -9,8 +9,6 @@ import { BUS, EVENT_STORE, METRICS, SERVICES } from './tokens';
 
 /** Events are stored as their schema's JSON and published in its binary encoding, keyed by stream. */
 const toBusMessage = defaultRoute((event) => encodeEventBinary(event.type, event.data));
-/** Up to this many events share one publish and one checkpoint write; a crash republishes at most that many. */
-const RELAY_BATCH = 500;
 
 /** Runs the relay for the categories the services of this process own. */
 @Injectable()
@@ -32,7 +30,6 @@ export class RelayHost implements OnApplicationBootstrap, OnApplicationShutdown 
       store: this.store,
       bus: this.bus,
       checkpointId,
-      batchSize: RELAY_BATCH,
       route: (event) => (owned.has(categoryOf(event.streamId)) ? toBusMessage(event) : null),
       logger: { error: (message: string) => this.logger.error(message), warn: (message: string) => this.logger.warn(message) },
     });
