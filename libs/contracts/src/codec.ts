@@ -49,6 +49,10 @@ import {
 import {
   OcpiCallRecordedSchema,
   OcpiEventSchema,
+  OcpiPushAttemptFailedSchema,
+  OcpiPushDeliveredSchema,
+  OcpiPushQueuedSchema,
+  OcpiPushRetryRequestedSchema,
   PartnerCredentialsUpdatedSchema,
   PartnerEventSchema,
   PartnerInvitedSchema,
@@ -73,6 +77,7 @@ import {
   TariffPublishedSchema,
   TariffUnassignedSchema,
 } from './gen/roamgate/v1/tariff_pb.js';
+import { OcpiTokenStoredSchema, TokenEventSchema } from './gen/roamgate/v1/token_pb.js';
 
 /** The wrapper message of each topic family: its `event` oneof lists every event of the family. */
 export const eventFamilies = {
@@ -85,6 +90,7 @@ export const eventFamilies = {
   ocpi: OcpiEventSchema,
   launch: LaunchEventSchema,
   tariff: TariffEventSchema,
+  token: TokenEventSchema,
 } as const;
 
 export type EventFamily = keyof typeof eventFamilies;
@@ -128,6 +134,10 @@ export const eventSchemas = {
   PartnerRegistrationStarted: PartnerRegistrationStartedSchema,
   PartnerTokenRotationStarted: PartnerTokenRotationStartedSchema,
   OcpiCallRecorded: OcpiCallRecordedSchema,
+  OcpiPushQueued: OcpiPushQueuedSchema,
+  OcpiPushAttemptFailed: OcpiPushAttemptFailedSchema,
+  OcpiPushDelivered: OcpiPushDeliveredSchema,
+  OcpiPushRetryRequested: OcpiPushRetryRequestedSchema,
 
   LaunchPlanCreated: LaunchPlanCreatedSchema,
   GateEvaluated: GateEvaluatedSchema,
@@ -137,6 +147,8 @@ export const eventSchemas = {
   TariffDeleted: TariffDeletedSchema,
   TariffAssigned: TariffAssignedSchema,
   TariffUnassigned: TariffUnassignedSchema,
+
+  OcpiTokenStored: OcpiTokenStoredSchema,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -6,6 +6,7 @@ export * from './gen/roamgate/v1/cdr_pb.js';
 export * from './gen/roamgate/v1/partner_pb.js';
 export * from './gen/roamgate/v1/launch_pb.js';
 export * from './gen/roamgate/v1/tariff_pb.js';
+export * from './gen/roamgate/v1/token_pb.js';
 export * from './codec.js';
 export { create, type JsonValue } from '@bufbuild/protobuf';
 export { timestampDate, timestampFromDate, timestampFromMs, timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';

@@ -9,6 +9,8 @@ export { CommandService, COMMAND_KINDS, type CommandKindName, type CommandReques
 export { hashPassword, verifyPassword } from './ocpp/password';
 export {
   AcceptingTokenAuthorizer,
+  CachedTokenAuthorizer,
+  TokenCache,
   TOKEN_AUTHORIZER,
   type TokenAuthorization,
   type TokenAuthorizationRequest,

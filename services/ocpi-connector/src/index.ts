@@ -9,3 +9,5 @@ export { envelope, parseEnvelope, type OcpiEnvelope } from './ocpi/transport/env
 export { parsePageQuery, pageHeaders, pageOf, type PageQuery } from './ocpi/transport/pagination';
 export { ocpiContext, type OcpiRequestContext } from './ocpi/transport/request-context';
 export { CredentialsService } from './ocpi/credentials/credentials.service';
+export { CommandResults, CommandsService, evseUidOf, parseEvseUid, locationIdOf, type CommandResultDocument } from './ocpi/commands';
+export { TokensService, TokenRepository, type TokenAuthorizationDecision, type LocationReferences } from './ocpi/tokens';

@@ -13,6 +13,14 @@ import { OcpiAuthGuard, OcpiEnvelopeInterceptor } from './ocpi/transport/ocpi-en
 import { OcpiExceptionFilter } from './ocpi/transport/ocpi-exception.filter';
 import { OcpiRequestMiddleware } from './ocpi/transport/ocpi-request.middleware';
 import { VersionsController } from './ocpi/versions/versions.controller';
+import { CdrsController } from './ocpi/cdrs/cdrs.controller';
+import { CdrsSender } from './ocpi/cdrs/cdrs.sender';
+import { OutboxController } from './ocpi/push/outbox.controller';
+import { PUSH_PROVIDERS } from './ocpi/push';
+import { SessionsController } from './ocpi/sessions/sessions.controller';
+import { SessionsSender } from './ocpi/sessions/sessions.sender';
+import { COMMANDS_CONTROLLERS, COMMANDS_PROVIDERS } from './ocpi/commands';
+import { TOKENS_CONTROLLERS, TOKENS_PROVIDERS } from './ocpi/tokens';
 import { PartnerRepository } from './partners/partner.repository';
 import { loadOcpiSettings, OCPI_SETTINGS, type OcpiSettings } from './settings';
 
@@ -28,11 +36,16 @@ export class OcpiConnectorModule implements NestModule {
   static withSettings(override: Partial<OcpiSettings> = {}): DynamicModule {
     return {
       module: OcpiConnectorModule,
-      controllers: [VersionsController, CredentialsController, PartnersController],
+      controllers: [VersionsController, CredentialsController, PartnersController, ...COMMANDS_CONTROLLERS, ...TOKENS_CONTROLLERS, OutboxController, SessionsController, CdrsController],
       providers: [
         { provide: OCPI_SETTINGS, useFactory: (config: RoamgateConfig) => loadOcpiSettings(config, process.env, override), inject: [CONFIG] },
         { provide: APP_FILTER, useClass: OcpiExceptionFilter },
         ...TRANSPORT,
+        ...COMMANDS_PROVIDERS,
+        ...TOKENS_PROVIDERS,
+        ...PUSH_PROVIDERS,
+        SessionsSender,
+        CdrsSender,
       ],
       exports: [OCPI_SETTINGS, ...TRANSPORT],
     };
@@ -44,6 +57,6 @@ export class OcpiConnectorModule implements NestModule {
 }
 
 export const ocpiConnector: ServiceModule = {
-  descriptor: { name: 'ocpi-connector', ownedCategories: ['partner', 'ocpi'] },
+  descriptor: { name: 'ocpi-connector', ownedCategories: ['partner', 'ocpi', 'token', 'commandresult'] },
   module: OcpiConnectorModule.withSettings(),
 };

@@ -106,6 +106,15 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
     httpStatus: 200, ocpiStatusCode: 1000, responseBody: '{"status_code":1000}', latencyMs: 42, requestId: 'r-1', correlationId: 'c-1',
     sessionId: 'S-1', responseHeaders: { 'x-request-id': 'r-1' },
   },
+  OcpiPushQueued: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), entryId: 'P-1', module: 'sessions', objectId: 'S-1', method: 'PUT', path: '/NL/RGT/S-1',
+    bodyJson: '{"id":"S-1"}', sourceEventId: '0190a7f0-0000-7000-8000-000000000001', sessionId: 'S-1',
+  },
+  OcpiPushAttemptFailed: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), entryId: 'P-1', attempt: 2, httpStatus: 503, ocpiStatusCode: 0, error: 'HTTP 503', nextAttemptAt: at('2025-03-01T10:00:04Z'), deadLettered: false,
+  },
+  OcpiPushDelivered: { partnerId: 'NL-EMS', occurredAt: at(t0), entryId: 'P-1', attempt: 3, httpStatus: 201, ocpiStatusCode: 1000, locationUrl: 'https://emsp.example/ocpi/cdrs/1' },
+  OcpiPushRetryRequested: { partnerId: 'NL-EMS', occurredAt: at(t0), entryId: 'P-1', requestedBy: 'api' },
   PartnerProbed: { partnerId: 'NL-EMS', occurredAt: at(t0), findings: [{ check: 'versions', passed: true }, { check: 'commands.response_url', passed: false, detail: 'HTTP 404' }] },
   LaunchPlanCreated: {
     planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', chargerGroup: { chargerIds: ['CP-001'], selector: { vendors: ['Acme'] } },
@@ -134,6 +143,11 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
   TariffUnassigned: {
     tariffId: 'T1', occurredAt: at('2025-03-02T09:00:00Z'), assignmentId: 'A-1', target: { chargerId: 'CP-001', evseId: 0 },
     validUntil: at('2025-03-02T09:00:00Z'), reason: 'unassigned', unassignedBy: 'api',
+  },
+  OcpiTokenStored: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), countryCode: 'NL', partyId: 'EMS', uid: '012345678', type: 'RFID', contractId: 'NL8ACC12E46L89',
+    valid: true, whitelist: WhitelistType.ALLOWED, lastUpdated: at('2025-02-01T00:00:00Z'),
+    tokenJson: '{"country_code":"NL","party_id":"EMS","uid":"012345678","type":"RFID","contract_id":"NL8ACC12E46L89","issuer":"Example","valid":true,"whitelist":"ALLOWED","last_updated":"2025-02-01T00:00:00Z"}',
   },
 };
 

@@ -8,17 +8,21 @@ import { ChargerStreams } from './charger-streams';
 import { ChargerConnections } from './connections';
 import { OcppServer } from './ocpp-server';
 import { RemoteStarts } from './remote-starts';
-import { AcceptingTokenAuthorizer, TOKEN_AUTHORIZER, type TokenAuthorizer } from './token-authorizer';
+import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, UNKNOWN_TOKEN_POLICY, unknownTokenPolicy, type TokenAuthorizer } from './token-authorizer';
 import { TransactionIndex } from './transaction-index';
 
 const logger = new Logger('OCPP');
+/** Session states kept folded between messages: every MeterValues appends to its session, which then need not be re-read whole. */
+const CACHED_SESSIONS = 20_000;
 
 /** The OCPP central system: WebSocket endpoint, handlers of both protocol versions and the message log. */
 @Module({
   providers: [
     ChargerConnections,
     RemoteStarts,
-    { provide: TOKEN_AUTHORIZER, useClass: AcceptingTokenAuthorizer },
+    TokenCache,
+    { provide: UNKNOWN_TOKEN_POLICY, useFactory: () => unknownTokenPolicy() },
+    { provide: TOKEN_AUTHORIZER, useClass: CachedTokenAuthorizer },
     {
       provide: ChargerStreams,
       useFactory: (store: EventStore) =>
@@ -41,7 +45,7 @@ const logger = new Logger('OCPP');
         index: TransactionIndex,
         authorizer: TokenAuthorizer,
         remote: RemoteStarts,
-      ) => new CentralSystem(config, chargers, new AggregateRepository(store), index, authorizer, remote, logger),
+      ) => new CentralSystem(config, chargers, new AggregateRepository(store, { cachedStreams: CACHED_SESSIONS }), index, authorizer, remote, logger),
       inject: [CONFIG, ChargerStreams, EVENT_STORE, TransactionIndex, TOKEN_AUTHORIZER, RemoteStarts],
     },
     OcppServer,

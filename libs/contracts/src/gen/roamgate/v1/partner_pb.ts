@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roamgate/v1/partner.proto.
  */
 export const file_roamgate_v1_partner: GenFile = /*@__PURE__*/
-  fileDesc("Chlyb2FtZ2F0ZS92MS9wYXJ0bmVyLnByb3RvEgtyb2FtZ2F0ZS52MSJrCglQYXJ0eVJvbGUSFAoMY291bnRyeV9jb2RlGAEgASgJEhAKCHBhcnR5X2lkGAIgASgJEigKBHJvbGUYAyABKA4yGi5yb2FtZ2F0ZS52MS5QYXJ0eVJvbGVLaW5kEgwKBG5hbWUYBCABKAkiVQoIRW5kcG9pbnQSEgoKaWRlbnRpZmllchgBIAEoCRIoCgRyb2xlGAIgASgOMhoucm9hbWdhdGUudjEuSW50ZXJmYWNlUm9sZRILCgN1cmwYAyABKAkiPQoMUHJvYmVGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBnBhc3NlZBgCIAEoCBIOCgZkZXRhaWwYAyABKAkitAEKDlBhcnRuZXJJbnZpdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHRva2VuX2FfaGFzaBgEIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYBSABKAgipQMKEVBhcnRuZXJSZWdpc3RlcmVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYCiABKAgSHQoVb3V0Ym91bmRfdG9rZW5fc2VhbGVkGAsgASgJEiUKBXBhcnR5GAwgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlIuQCChlQYXJ0bmVyQ3JlZGVudGlhbHNVcGRhdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIdChVvdXRib3VuZF90b2tlbl9zZWFsZWQYCiABKAkikwEKE1BhcnRuZXJVbnJlZ2lzdGVyZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoMaW5pdGlhdGVkX2J5GAMgASgOMiEucm9hbWdhdGUudjEuQ3JlZGVudGlhbHNJbml0aWF0b3IigQEKDVBhcnRuZXJQcm9iZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZmluZGluZ3MYAyADKAsyGS5yb2FtZ2F0ZS52MS5Qcm9iZUZpbmRpbmci3AEKGlBhcnRuZXJSZWdpc3RyYXRpb25TdGFydGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHZlcnNpb25zX3VybBgEIAEoCRIaChJwZW5kaW5nX3Rva2VuX2hhc2gYBSABKAkSIAoYYWNjZXB0c191bmVuY29kZWRfdG9rZW5zGAYgASgIIn4KG1BhcnRuZXJUb2tlblJvdGF0aW9uU3RhcnRlZBISCgpwYXJ0bmVyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJwZW5kaW5nX3Rva2VuX2hhc2gYAyABKAki/wQKEE9jcGlDYWxsUmVjb3JkZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoJZGlyZWN0aW9uGAMgASgOMh4ucm9hbWdhdGUudjEuT2NwaUNhbGxEaXJlY3Rpb24SDgoGbWV0aG9kGAQgASgJEgsKA3VybBgFIAEoCRIOCgZtb2R1bGUYBiABKAkSSgoPcmVxdWVzdF9oZWFkZXJzGAcgAygLMjEucm9hbWdhdGUudjEuT2NwaUNhbGxSZWNvcmRlZC5SZXF1ZXN0SGVhZGVyc0VudHJ5EhQKDHJlcXVlc3RfYm9keRgIIAEoCRITCgtodHRwX3N0YXR1cxgJIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAogASgFEhUKDXJlc3BvbnNlX2JvZHkYCyABKAkSEgoKbGF0ZW5jeV9tcxgMIAEoDRISCgpyZXF1ZXN0X2lkGA0gASgJEhYKDmNvcnJlbGF0aW9uX2lkGA4gASgJEg0KBWVycm9yGA8gASgJEhIKCnNlc3Npb25faWQYECABKAkSTAoQcmVzcG9uc2VfaGVhZGVycxgRIAMoCzIyLnJvYW1nYXRlLnYxLk9jcGlDYWxsUmVjb3JkZWQuUmVzcG9uc2VIZWFkZXJzRW50cnkaNQoTUmVxdWVzdEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjYKFFJlc3BvbnNlSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiTAoJT2NwaUV2ZW50EjYKDWNhbGxfcmVjb3JkZWQYASABKAsyHS5yb2FtZ2F0ZS52MS5PY3BpQ2FsbFJlY29yZGVkSABCBwoFZXZlbnQiwQMKDFBhcnRuZXJFdmVudBIuCgdpbnZpdGVkGAEgASgLMhsucm9hbWdhdGUudjEuUGFydG5lckludml0ZWRIABI0CgpyZWdpc3RlcmVkGAIgASgLMh4ucm9hbWdhdGUudjEuUGFydG5lclJlZ2lzdGVyZWRIABJFChNjcmVkZW50aWFsc191cGRhdGVkGAMgASgLMiYucm9hbWdhdGUudjEuUGFydG5lckNyZWRlbnRpYWxzVXBkYXRlZEgAEjgKDHVucmVnaXN0ZXJlZBgEIAEoCzIgLnJvYW1nYXRlLnYxLlBhcnRuZXJVbnJlZ2lzdGVyZWRIABIsCgZwcm9iZWQYBSABKAsyGi5yb2FtZ2F0ZS52MS5QYXJ0bmVyUHJvYmVkSAASRwoUcmVnaXN0cmF0aW9uX3N0YXJ0ZWQYBiABKAsyJy5yb2FtZ2F0ZS52MS5QYXJ0bmVyUmVnaXN0cmF0aW9uU3RhcnRlZEgAEkoKFnRva2VuX3JvdGF0aW9uX3N0YXJ0ZWQYByABKAsyKC5yb2FtZ2F0ZS52MS5QYXJ0bmVyVG9rZW5Sb3RhdGlvblN0YXJ0ZWRIAEIHCgVldmVudCrjAQoNUGFydHlSb2xlS2luZBIfChtQQVJUWV9ST0xFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNQQVJUWV9ST0xFX0tJTkRfQ1BPEAESGAoUUEFSVFlfUk9MRV9LSU5EX0VNU1AQAhIXChNQQVJUWV9ST0xFX0tJTkRfSFVCEAMSFwoTUEFSVFlfUk9MRV9LSU5EX05BUBAEEhcKE1BBUlRZX1JPTEVfS0lORF9OU1AQBRIYChRQQVJUWV9ST0xFX0tJTkRfU0NTUBAGEhkKFVBBUlRZX1JPTEVfS0lORF9PVEhFUhAHKmcKDUludGVyZmFjZVJvbGUSHgoaSU5URVJGQUNFX1JPTEVfVU5TUEVDSUZJRUQQABIZChVJTlRFUkZBQ0VfUk9MRV9TRU5ERVIQARIbChdJTlRFUkZBQ0VfUk9MRV9SRUNFSVZFUhACKn8KFENyZWRlbnRpYWxzSW5pdGlhdG9yEiUKIUNSRURFTlRJQUxTX0lOSVRJQVRPUl9VTlNQRUNJRklFRBAAEiEKHUNSRURFTlRJQUxTX0lOSVRJQVRPUl9QQVJUTkVSEAESHQoZQ1JFREVOVElBTFNfSU5JVElBVE9SX0NQTxACKnsKEU9jcGlDYWxsRGlyZWN0aW9uEiMKH09DUElfQ0FMTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIfChtPQ1BJX0NBTExfRElSRUNUSU9OX0lOQk9VTkQQARIgChxPQ1BJX0NBTExfRElSRUNUSU9OX09VVEJPVU5EEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chlyb2FtZ2F0ZS92MS9wYXJ0bmVyLnByb3RvEgtyb2FtZ2F0ZS52MSJrCglQYXJ0eVJvbGUSFAoMY291bnRyeV9jb2RlGAEgASgJEhAKCHBhcnR5X2lkGAIgASgJEigKBHJvbGUYAyABKA4yGi5yb2FtZ2F0ZS52MS5QYXJ0eVJvbGVLaW5kEgwKBG5hbWUYBCABKAkiVQoIRW5kcG9pbnQSEgoKaWRlbnRpZmllchgBIAEoCRIoCgRyb2xlGAIgASgOMhoucm9hbWdhdGUudjEuSW50ZXJmYWNlUm9sZRILCgN1cmwYAyABKAkiPQoMUHJvYmVGaW5kaW5nEg0KBWNoZWNrGAEgASgJEg4KBnBhc3NlZBgCIAEoCBIOCgZkZXRhaWwYAyABKAkitAEKDlBhcnRuZXJJbnZpdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHRva2VuX2FfaGFzaBgEIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYBSABKAgipQMKEVBhcnRuZXJSZWdpc3RlcmVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIgChhhY2NlcHRzX3VuZW5jb2RlZF90b2tlbnMYCiABKAgSHQoVb3V0Ym91bmRfdG9rZW5fc2VhbGVkGAsgASgJEiUKBXBhcnR5GAwgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlIuQCChlQYXJ0bmVyQ3JlZGVudGlhbHNVcGRhdGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKDGluaXRpYXRlZF9ieRgDIAEoDjIhLnJvYW1nYXRlLnYxLkNyZWRlbnRpYWxzSW5pdGlhdG9yEg8KB3ZlcnNpb24YBCABKAkSFAoMdmVyc2lvbnNfdXJsGAUgASgJEigKCWVuZHBvaW50cxgGIAMoCzIVLnJvYW1nYXRlLnYxLkVuZHBvaW50EiUKBXJvbGVzGAcgAygLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhYKDm91dGJvdW5kX3Rva2VuGAggASgJEhoKEmluYm91bmRfdG9rZW5faGFzaBgJIAEoCRIdChVvdXRib3VuZF90b2tlbl9zZWFsZWQYCiABKAkikwEKE1BhcnRuZXJVbnJlZ2lzdGVyZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNwoMaW5pdGlhdGVkX2J5GAMgASgOMiEucm9hbWdhdGUudjEuQ3JlZGVudGlhbHNJbml0aWF0b3IigQEKDVBhcnRuZXJQcm9iZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZmluZGluZ3MYAyADKAsyGS5yb2FtZ2F0ZS52MS5Qcm9iZUZpbmRpbmci3AEKGlBhcnRuZXJSZWdpc3RyYXRpb25TdGFydGVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBXBhcnR5GAMgASgLMhYucm9hbWdhdGUudjEuUGFydHlSb2xlEhQKDHZlcnNpb25zX3VybBgEIAEoCRIaChJwZW5kaW5nX3Rva2VuX2hhc2gYBSABKAkSIAoYYWNjZXB0c191bmVuY29kZWRfdG9rZW5zGAYgASgIIn4KG1BhcnRuZXJUb2tlblJvdGF0aW9uU3RhcnRlZBISCgpwYXJ0bmVyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJwZW5kaW5nX3Rva2VuX2hhc2gYAyABKAki/wQKEE9jcGlDYWxsUmVjb3JkZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoJZGlyZWN0aW9uGAMgASgOMh4ucm9hbWdhdGUudjEuT2NwaUNhbGxEaXJlY3Rpb24SDgoGbWV0aG9kGAQgASgJEgsKA3VybBgFIAEoCRIOCgZtb2R1bGUYBiABKAkSSgoPcmVxdWVzdF9oZWFkZXJzGAcgAygLMjEucm9hbWdhdGUudjEuT2NwaUNhbGxSZWNvcmRlZC5SZXF1ZXN0SGVhZGVyc0VudHJ5EhQKDHJlcXVlc3RfYm9keRgIIAEoCRITCgtodHRwX3N0YXR1cxgJIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAogASgFEhUKDXJlc3BvbnNlX2JvZHkYCyABKAkSEgoKbGF0ZW5jeV9tcxgMIAEoDRISCgpyZXF1ZXN0X2lkGA0gASgJEhYKDmNvcnJlbGF0aW9uX2lkGA4gASgJEg0KBWVycm9yGA8gASgJEhIKCnNlc3Npb25faWQYECABKAkSTAoQcmVzcG9uc2VfaGVhZGVycxgRIAMoCzIyLnJvYW1nYXRlLnYxLk9jcGlDYWxsUmVjb3JkZWQuUmVzcG9uc2VIZWFkZXJzRW50cnkaNQoTUmVxdWVzdEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGjYKFFJlc3BvbnNlSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6AEKDk9jcGlQdXNoUXVldWVkEhIKCnBhcnRuZXJfaWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGVudHJ5X2lkGAMgASgJEg4KBm1vZHVsZRgEIAEoCRIRCglvYmplY3RfaWQYBSABKAkSDgoGbWV0aG9kGAYgASgJEgwKBHBhdGgYByABKAkSEQoJYm9keV9qc29uGAggASgJEhcKD3NvdXJjZV9ldmVudF9pZBgJIAEoCRISCgpzZXNzaW9uX2lkGAogASgJIokCChVPY3BpUHVzaEF0dGVtcHRGYWlsZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW50cnlfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRITCgtodHRwX3N0YXR1cxgFIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAYgASgFEg0KBWVycm9yGAcgASgJEjMKD25leHRfYXR0ZW1wdF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNZGVhZF9sZXR0ZXJlZBgJIAEoCCLAAQoRT2NwaVB1c2hEZWxpdmVyZWQSEgoKcGFydG5lcl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZW50cnlfaWQYAyABKAkSDwoHYXR0ZW1wdBgEIAEoBRITCgtodHRwX3N0YXR1cxgFIAEoBRIYChBvY3BpX3N0YXR1c19jb2RlGAYgASgFEhQKDGxvY2F0aW9uX3VybBgHIAEoCSKFAQoWT2NwaVB1c2hSZXRyeVJlcXVlc3RlZBISCgpwYXJ0bmVyX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghlbnRyeV9pZBgDIAEoCRIUCgxyZXF1ZXN0ZWRfYnkYBCABKAkiwgIKCU9jcGlFdmVudBI2Cg1jYWxsX3JlY29yZGVkGAEgASgLMh0ucm9hbWdhdGUudjEuT2NwaUNhbGxSZWNvcmRlZEgAEjIKC3B1c2hfcXVldWVkGAIgASgLMhsucm9hbWdhdGUudjEuT2NwaVB1c2hRdWV1ZWRIABJBChNwdXNoX2F0dGVtcHRfZmFpbGVkGAMgASgLMiIucm9hbWdhdGUudjEuT2NwaVB1c2hBdHRlbXB0RmFpbGVkSAASOAoOcHVzaF9kZWxpdmVyZWQYBCABKAsyHi5yb2FtZ2F0ZS52MS5PY3BpUHVzaERlbGl2ZXJlZEgAEkMKFHB1c2hfcmV0cnlfcmVxdWVzdGVkGAUgASgLMiMucm9hbWdhdGUudjEuT2NwaVB1c2hSZXRyeVJlcXVlc3RlZEgAQgcKBWV2ZW50IsEDCgxQYXJ0bmVyRXZlbnQSLgoHaW52aXRlZBgBIAEoCzIbLnJvYW1nYXRlLnYxLlBhcnRuZXJJbnZpdGVkSAASNAoKcmVnaXN0ZXJlZBgCIAEoCzIeLnJvYW1nYXRlLnYxLlBhcnRuZXJSZWdpc3RlcmVkSAASRQoTY3JlZGVudGlhbHNfdXBkYXRlZBgDIAEoCzImLnJvYW1nYXRlLnYxLlBhcnRuZXJDcmVkZW50aWFsc1VwZGF0ZWRIABI4Cgx1bnJlZ2lzdGVyZWQYBCABKAsyIC5yb2FtZ2F0ZS52MS5QYXJ0bmVyVW5yZWdpc3RlcmVkSAASLAoGcHJvYmVkGAUgASgLMhoucm9hbWdhdGUudjEuUGFydG5lclByb2JlZEgAEkcKFHJlZ2lzdHJhdGlvbl9zdGFydGVkGAYgASgLMicucm9hbWdhdGUudjEuUGFydG5lclJlZ2lzdHJhdGlvblN0YXJ0ZWRIABJKChZ0b2tlbl9yb3RhdGlvbl9zdGFydGVkGAcgASgLMigucm9hbWdhdGUudjEuUGFydG5lclRva2VuUm90YXRpb25TdGFydGVkSABCBwoFZXZlbnQq4wEKDVBhcnR5Um9sZUtpbmQSHwobUEFSVFlfUk9MRV9LSU5EX1VOU1BFQ0lGSUVEEAASFwoTUEFSVFlfUk9MRV9LSU5EX0NQTxABEhgKFFBBUlRZX1JPTEVfS0lORF9FTVNQEAISFwoTUEFSVFlfUk9MRV9LSU5EX0hVQhADEhcKE1BBUlRZX1JPTEVfS0lORF9OQVAQBBIXChNQQVJUWV9ST0xFX0tJTkRfTlNQEAUSGAoUUEFSVFlfUk9MRV9LSU5EX1NDU1AQBhIZChVQQVJUWV9ST0xFX0tJTkRfT1RIRVIQBypnCg1JbnRlcmZhY2VSb2xlEh4KGklOVEVSRkFDRV9ST0xFX1VOU1BFQ0lGSUVEEAASGQoVSU5URVJGQUNFX1JPTEVfU0VOREVSEAESGwoXSU5URVJGQUNFX1JPTEVfUkVDRUlWRVIQAip/ChRDcmVkZW50aWFsc0luaXRpYXRvchIlCiFDUkVERU5USUFMU19JTklUSUFUT1JfVU5TUEVDSUZJRUQQABIhCh1DUkVERU5USUFMU19JTklUSUFUT1JfUEFSVE5FUhABEh0KGUNSRURFTlRJQUxTX0lOSVRJQVRPUl9DUE8QAip7ChFPY3BpQ2FsbERpcmVjdGlvbhIjCh9PQ1BJX0NBTExfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASHwobT0NQSV9DQUxMX0RJUkVDVElPTl9JTkJPVU5EEAESIAocT0NQSV9DQUxMX0RJUkVDVElPTl9PVVRCT1VORBACYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * OCPI CredentialsRole: one party the partner acts for.
@@ -552,6 +552,231 @@ export const OcpiCallRecordedSchema: GenMessage<OcpiCallRecorded> = /*@__PURE__*
   messageDesc(file_roamgate_v1_partner, 10);
 
 /**
+ * Stream ocpi-<partner_id>. The push outbox: an object update for the partner (a session PUT or PATCH, a CDR
+ * POST) waits here until the partner acknowledged it. Pushes of one object go out in queue order.
+ *
+ * @generated from message roamgate.v1.OcpiPushQueued
+ */
+export type OcpiPushQueued = Message<"roamgate.v1.OcpiPushQueued"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string entry_id = 3;
+   */
+  entryId: string;
+
+  /**
+   * the partner's receiver module: "sessions", "cdrs", ...
+   *
+   * @generated from field: string module = 4;
+   */
+  module: string;
+
+  /**
+   * the OCPI object the push is about; ordering is per object
+   *
+   * @generated from field: string object_id = 5;
+   */
+  objectId: string;
+
+  /**
+   * PUT, PATCH, POST or DELETE
+   *
+   * @generated from field: string method = 6;
+   */
+  method: string;
+
+  /**
+   * appended to the module's endpoint URL, e.g. "/NL/RGT/<session_id>"; empty for a POST
+   *
+   * @generated from field: string path = 7;
+   */
+  path: string;
+
+  /**
+   * @generated from field: string body_json = 8;
+   */
+  bodyJson: string;
+
+  /**
+   * the consumed event the push was made from
+   *
+   * @generated from field: string source_event_id = 9;
+   */
+  sourceEventId: string;
+
+  /**
+   * the charging session it concerns, when there is one
+   *
+   * @generated from field: string session_id = 10;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiPushQueued.
+ * Use `create(OcpiPushQueuedSchema)` to create a new message.
+ */
+export const OcpiPushQueuedSchema: GenMessage<OcpiPushQueued> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 11);
+
+/**
+ * A push attempt failed; it is retried at next_attempt_at, or waits for an operator when dead_lettered.
+ *
+ * @generated from message roamgate.v1.OcpiPushAttemptFailed
+ */
+export type OcpiPushAttemptFailed = Message<"roamgate.v1.OcpiPushAttemptFailed"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string entry_id = 3;
+   */
+  entryId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * 0 when no HTTP response was received
+   *
+   * @generated from field: int32 http_status = 5;
+   */
+  httpStatus: number;
+
+  /**
+   * @generated from field: int32 ocpi_status_code = 6;
+   */
+  ocpiStatusCode: number;
+
+  /**
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * unset when dead_lettered
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 8;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: bool dead_lettered = 9;
+   */
+  deadLettered: boolean;
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiPushAttemptFailed.
+ * Use `create(OcpiPushAttemptFailedSchema)` to create a new message.
+ */
+export const OcpiPushAttemptFailedSchema: GenMessage<OcpiPushAttemptFailed> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 12);
+
+/**
+ * The partner acknowledged a push.
+ *
+ * @generated from message roamgate.v1.OcpiPushDelivered
+ */
+export type OcpiPushDelivered = Message<"roamgate.v1.OcpiPushDelivered"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string entry_id = 3;
+   */
+  entryId: string;
+
+  /**
+   * @generated from field: int32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: int32 http_status = 5;
+   */
+  httpStatus: number;
+
+  /**
+   * @generated from field: int32 ocpi_status_code = 6;
+   */
+  ocpiStatusCode: number;
+
+  /**
+   * the response's Location header, when it had one (CDR POST)
+   *
+   * @generated from field: string location_url = 7;
+   */
+  locationUrl: string;
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiPushDelivered.
+ * Use `create(OcpiPushDeliveredSchema)` to create a new message.
+ */
+export const OcpiPushDeliveredSchema: GenMessage<OcpiPushDelivered> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 13);
+
+/**
+ * An operator sent a dead-lettered push back to the queue; its attempts count again from zero.
+ *
+ * @generated from message roamgate.v1.OcpiPushRetryRequested
+ */
+export type OcpiPushRetryRequested = Message<"roamgate.v1.OcpiPushRetryRequested"> & {
+  /**
+   * @generated from field: string partner_id = 1;
+   */
+  partnerId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string entry_id = 3;
+   */
+  entryId: string;
+
+  /**
+   * @generated from field: string requested_by = 4;
+   */
+  requestedBy: string;
+};
+
+/**
+ * Describes the message roamgate.v1.OcpiPushRetryRequested.
+ * Use `create(OcpiPushRetryRequestedSchema)` to create a new message.
+ */
+export const OcpiPushRetryRequestedSchema: GenMessage<OcpiPushRetryRequested> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_partner, 14);
+
+/**
  * Everything published on the ocpi topic family.
  *
  * @generated from message roamgate.v1.OcpiEvent
@@ -566,6 +791,30 @@ export type OcpiEvent = Message<"roamgate.v1.OcpiEvent"> & {
      */
     value: OcpiCallRecorded;
     case: "callRecorded";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.OcpiPushQueued push_queued = 2;
+     */
+    value: OcpiPushQueued;
+    case: "pushQueued";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.OcpiPushAttemptFailed push_attempt_failed = 3;
+     */
+    value: OcpiPushAttemptFailed;
+    case: "pushAttemptFailed";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.OcpiPushDelivered push_delivered = 4;
+     */
+    value: OcpiPushDelivered;
+    case: "pushDelivered";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.OcpiPushRetryRequested push_retry_requested = 5;
+     */
+    value: OcpiPushRetryRequested;
+    case: "pushRetryRequested";
   } | { case: undefined; value?: undefined };
 };
 
@@ -574,7 +823,7 @@ export type OcpiEvent = Message<"roamgate.v1.OcpiEvent"> & {
  * Use `create(OcpiEventSchema)` to create a new message.
  */
 export const OcpiEventSchema: GenMessage<OcpiEvent> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_partner, 11);
+  messageDesc(file_roamgate_v1_partner, 15);
 
 /**
  * Everything published on the partner topic family.
@@ -635,7 +884,7 @@ export type PartnerEvent = Message<"roamgate.v1.PartnerEvent"> & {
  * Use `create(PartnerEventSchema)` to create a new message.
  */
 export const PartnerEventSchema: GenMessage<PartnerEvent> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_partner, 12);
+  messageDesc(file_roamgate_v1_partner, 16);
 
 /**
  * OCPI Role.

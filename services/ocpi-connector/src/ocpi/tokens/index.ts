@@ -1,0 +1,8 @@
+import { TokenRepository } from './token.repository';
+import { TokensController } from './tokens.controller';
+import { TokensService } from './tokens.service';
+
+export const TOKENS_CONTROLLERS = [TokensController];
+export const TOKENS_PROVIDERS = [TokenRepository, TokensService];
+export { TokensService, type TokenAuthorizationDecision, type LocationReferences } from './tokens.service';
+export { TokenRepository, tokenStreamName, TOKENS } from './token.repository';
