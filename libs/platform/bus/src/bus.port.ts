@@ -22,6 +22,12 @@ export interface SubscribeOptions {
   readonly group: string;
   readonly topics: readonly string[];
   readonly handler: (message: DeliveredMessage) => Promise<void>;
+  /**
+   * Optional, for adapters that can: consecutive messages of one partition handed over together, in offset order,
+   * their offsets committed once it resolved. When it throws, the same messages go through `handler` one at a
+   * time, with the usual retries and dead-lettering.
+   */
+  readonly batchHandler?: (messages: readonly DeliveredMessage[]) => Promise<void>;
   /** Attempts before the message goes to the dead-letter topic; default 5. */
   readonly maxAttempts?: number;
   /** Delay before the first retry, doubled on every further retry; default 100 ms. */

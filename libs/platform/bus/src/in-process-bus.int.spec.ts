@@ -147,3 +147,78 @@ describe('in-process bus on a file', () => {
     assert.equal(later[0]!.offset, before[0]!.offset + 1);
   });
 });
+
+describe('in-process bus batch delivery', () => {
+  it('hands consecutive messages of a partition to batchHandler in offset order and commits their offsets after it', async () => {
+    const file = busFile();
+    const first = openInProcessBus({ file, partitions: 2 });
+    const batches: DeliveredMessage[][] = [];
+    const single: string[] = [];
+    await first.subscribe({
+      group: 'projector',
+      topics: ['sessions'],
+      handler: async (m) => void single.push(body(m)),
+      batchHandler: async (messages) => void batches.push([...messages]),
+    });
+    const published = Array.from({ length: 150 }, (_, i) => ({ topic: 'sessions', key: `k${i % 7}`, value: encoder.encode(String(i)) }));
+    await first.publish(published);
+    await waitFor(() => batches.flat().length === 150, 'all 150 in batches');
+    await first.close();
+
+    assert.deepEqual(single, []);
+    assert.ok(batches.some((b) => b.length > 1), 'messages of a partition came together');
+    for (const batch of batches) {
+      assert.equal(new Set(batch.map((m) => m.partition)).size, 1, 'one partition per batch');
+      batch.slice(1).forEach((m, i) => assert.equal(m.offset, batch[i]!.offset + 1, 'consecutive offsets'));
+    }
+    for (const key of new Set(published.map((m) => m.key))) {
+      assert.deepEqual(
+        batches.flat().filter((m) => m.key === key).map(body),
+        published.filter((m) => m.key === key).map((m) => new TextDecoder().decode(m.value)),
+        `${key} in publish order`,
+      );
+    }
+
+    const second = openInProcessBus({ file, partitions: 2 });
+    const redelivered: string[] = [];
+    await second.subscribe({ group: 'projector', topics: ['sessions'], handler: async (m) => void redelivered.push(body(m)) });
+    await second.publish([{ topic: 'sessions', key: 'k0', value: encoder.encode('new') }]);
+    await waitFor(() => redelivered.length === 1, 'the new message');
+    await second.close();
+    assert.deepEqual(redelivered, ['new'], 'the batched offsets were committed');
+  });
+
+  it('hands a failed batch to the handler message by message, with retries and dead-lettering as usual', async () => {
+    const bus = openInProcessBus({ partitions: 1 });
+    const handled: [string, number][] = [];
+    const deadLettered: string[] = [];
+    let batchCalls = 0;
+    await bus.subscribe({
+      group: 'projector',
+      topics: ['sessions'],
+      maxAttempts: 2,
+      retryBackoffMs: 1,
+      batchHandler: async () => {
+        batchCalls += 1;
+        throw new Error('batch failed');
+      },
+      handler: async (m) => {
+        if (body(m) === '3') throw new Error('three is bad');
+        handled.push([body(m), m.attempt]);
+      },
+    });
+    await bus.subscribe({ group: 'dlq-reader', topics: ['sessions.dlq'], handler: async (m) => void deadLettered.push(body(m)) });
+    await bus.publish(numbered('sessions', 0, 6));
+    await waitFor(() => handled.length === 5 && deadLettered.length === 1, 'the five good ones and the dead letter');
+    await bus.close();
+    assert.ok(batchCalls >= 1);
+    assert.deepEqual(handled, [
+      ['0', 1],
+      ['1', 1],
+      ['2', 1],
+      ['4', 1],
+      ['5', 1],
+    ]);
+    assert.deepEqual(deadLettered, ['3']);
+  });
+});

@@ -48,6 +48,7 @@ class Member {
   closed = false;
   readonly topics: ReadonlySet<string>;
   readonly handler: SubscribeOptions['handler'];
+  readonly batchHandler: SubscribeOptions['batchHandler'];
   readonly maxAttempts: number;
   readonly retryBackoffMs: number;
 
@@ -57,6 +58,7 @@ class Member {
   ) {
     this.topics = new Set(options.topics);
     this.handler = options.handler;
+    this.batchHandler = options.batchHandler;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.retryBackoffMs = options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
   }
@@ -150,11 +152,31 @@ class PartitionWorker {
       for (;;) {
         const batch = this.context.log.read(this.topic, this.partition, this.nextOffset, FETCH_SIZE);
         if (batch.length === 0) break;
+        if (await this.processBatch(batch)) continue;
         for (const message of batch) {
           if (!(await this.process(message))) return;
         }
       }
     }
+  }
+
+  /** True when the owner has a batch handler and it handled the whole batch; the offsets are then committed. */
+  private async processBatch(batch: readonly StoredMessage[]): Promise<boolean> {
+    const member = this.owner;
+    if (member?.batchHandler === undefined) return false;
+    const done = member.batchHandler(batch.map((message) => ({ ...message, attempt: 1 }))).then(
+      () => true,
+      () => false,
+    );
+    this.delivering = { member, done };
+    const handled = await done.finally(() => {
+      this.delivering = undefined;
+    });
+    if (!handled) return false;
+    const next = batch[batch.length - 1]!.offset + 1;
+    this.context.log.commit(this.group, this.topic, this.partition, next);
+    this.nextOffset = next;
+    return true;
   }
 
   /** False when the partition was taken away during a retry with no member left to take it over. */

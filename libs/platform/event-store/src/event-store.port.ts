@@ -80,6 +80,14 @@ export interface SubscribeToAllOptions {
    */
   readonly checkpointId: string;
   readonly handler: (event: RecordedEvent) => Promise<void>;
+  /**
+   * Optional: consecutive events handed over together (at most maxBatchSize), the checkpoint stored once after
+   * the batch resolved. When it throws, the same events go through `handler` one at a time, so a failure stops
+   * the subscription at the exact event, as without batches.
+   */
+  readonly batchHandler?: (events: readonly RecordedEvent[]) => Promise<void>;
+  /** Largest batch given to batchHandler; default 500. */
+  readonly maxBatchSize?: number;
   /** Called when the handler throws; the subscription stops and does not advance past it. */
   readonly onError?: (error: unknown, event: RecordedEvent) => void;
 }
@@ -93,7 +101,8 @@ export interface Subscription {
 export interface EventStore {
   /**
    * Appends all events or none. Rejects with WrongExpectedRevisionError when the stream's revision
-   * does not match, and with DuplicateEventIdError when an event id is already stored.
+   * does not match, and with DuplicateEventIdError when an event id is already stored. Resolves once
+   * the events are durable; concurrent appends may share one commit, each with its own outcome.
    */
   append(
     streamId: string,

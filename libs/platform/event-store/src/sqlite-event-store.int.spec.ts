@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteEventStore, type SqliteEventStore } from './sqlite-event-store';
 import { eventStoreContract, spawnNode, type NodeChild } from './testing';
@@ -23,6 +24,89 @@ eventStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('sqlite event store group commit', () => {
+  it('commits the appends of one event-loop turn in one transaction, each resolving once committed', async () => {
+    const { dir, file } = tempFile();
+    let transactions = 0;
+    const store = await openSqliteEventStore({
+      file,
+      now: () => {
+        transactions += 1;
+        return new Date();
+      },
+    });
+    const reader = new DatabaseSync(file, { readOnly: true });
+    try {
+      const committed = (id: string) => reader.prepare('SELECT count(*) AS n FROM events WHERE event_id = ?').get(id) as { n: number };
+      const visibleAtResolve: boolean[] = [];
+      const ids = Array.from({ length: 200 }, () => randomUUID());
+      const appends = ids.map((id) =>
+        store
+          .append(`group-${randomUUID()}`, [{ id, type: 'Grouped', data: {} }], { expectedRevision: 'no_stream' })
+          .then(() => visibleAtResolve.push(committed(id).n === 1)),
+      );
+      await Promise.resolve();
+      assert.equal(committed(ids[0]!).n + committed(ids[199]!).n, 0, 'nothing is committed before the turn ends');
+      await Promise.all(appends);
+      assert.equal(transactions, 1, 'one transaction for the 200 appends');
+      assert.deepEqual(new Set(visibleAtResolve), new Set([true]), 'every append is visible to another connection when it resolves');
+
+      await store.append(`group-${randomUUID()}`, [{ id: randomUUID(), type: 'Grouped', data: {} }], { expectedRevision: 'no_stream' });
+      assert.equal(transactions, 2, 'a later append gets its own transaction');
+    } finally {
+      reader.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes the checkpoint of a subscriber that handles many events in one turn once, on disk when stop() resolves', async () => {
+    const { dir, file } = tempFile();
+    const store = await openSqliteEventStore({ file });
+    const reader = new DatabaseSync(file, { readOnly: true });
+    const run = StatementSync.prototype.run;
+    let checkpointWrites = 0;
+    StatementSync.prototype.run = function (this: StatementSync, ...args: SQLInputValue[]) {
+      if (this.sourceSQL.startsWith('INSERT INTO checkpoints')) checkpointWrites += 1;
+      return Reflect.apply(run, this, args) as ReturnType<StatementSync['run']>;
+    } as StatementSync['run'];
+    try {
+      const stream = `checkpointed-${randomUUID()}`;
+      await store.append(stream, Array.from({ length: 300 }, () => ({ id: randomUUID(), type: 'Counted', data: {} })), { expectedRevision: 'no_stream' });
+      let handled = 0;
+      const subscription = store.subscribeToAll({ checkpointId: 'counter', handler: async () => void handled++ });
+      await subscription.caughtUp;
+      const last = (await store.readAll()).at(-1)!.position;
+      assert.equal(await store.getCheckpoint('counter'), last, 'seen in this process at once');
+      await subscription.stop();
+      assert.equal(handled, 300);
+      assert.ok(checkpointWrites <= 2, `${checkpointWrites} checkpoint writes for 300 handled events`);
+      assert.equal((reader.prepare("SELECT position FROM checkpoints WHERE id = 'counter'").get() as { position: number }).position, last);
+    } finally {
+      StatementSync.prototype.run = run;
+      reader.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('commits appends still waiting for their turn when the store closes', async () => {
+    const { dir, file } = tempFile();
+    const store = await openSqliteEventStore({ file });
+    const stream = `closing-${randomUUID()}`;
+    const appended = store.append(stream, [{ id: randomUUID(), type: 'Closing', data: {} }], { expectedRevision: 'no_stream' });
+    await store.close();
+    assert.equal((await appended).nextExpectedRevision, 0);
+    const reopened = await openSqliteEventStore({ file });
+    try {
+      assert.equal((await reopened.readStream(stream)).length, 1);
+    } finally {
+      await reopened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('sqlite event store shared by two processes', () => {

@@ -44,6 +44,16 @@ const SCHEMA = `
 const COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
 const SUBSCRIPTION_PAGE = 500;
 
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedRevision: ExpectedRevision;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+
 interface EventRow {
   position: number;
   event_id: string;
@@ -83,6 +93,12 @@ function checkExpected(streamId: string, expected: ExpectedRevision, actual: num
  * lock up front (BEGIN IMMEDIATE), so the expected-revision check and the insert are one step
  * for all of them, and positions are handed out in commit order, which lets subscriptions read
  * `position > last` without ever skipping a late commit.
+ *
+ * Group commit: the appends made during one turn of the event loop are written in one transaction,
+ * so they share one fsync. Each runs inside its own savepoint: its revision check sees the appends
+ * before it in the group, and a failing append is rolled back alone. None resolves before the commit.
+ * Subscription checkpoints ride along: a subscriber that handles many events in one turn writes its
+ * checkpoint once; this process sees it at once, and a crash replays at most that turn's events.
  */
 export class SqliteEventStore implements EventStore {
   private readonly statements: {
@@ -93,8 +109,14 @@ export class SqliteEventStore implements EventStore {
     head: StatementSync;
     getCheckpoint: StatementSync;
     saveCheckpoint: StatementSync;
+    savepoint: StatementSync;
+    release: StatementSync;
+    rollbackTo: StatementSync;
   };
   private readonly subscriptions = new Set<SqliteSubscription>();
+  private pending: PendingAppend[] = [];
+  private readonly pendingCheckpoints = new Map<string, number>();
+  private commitScheduled = false;
   private closed = false;
 
   constructor(
@@ -117,21 +139,68 @@ export class SqliteEventStore implements EventStore {
       saveCheckpoint: db.prepare(
         'INSERT INTO checkpoints (id, position) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position',
       ),
+      savepoint: db.prepare('SAVEPOINT append'),
+      release: db.prepare('RELEASE append'),
+      rollbackTo: db.prepare('ROLLBACK TO append'),
     };
   }
 
-  async append(
+  append(
     streamId: string,
     events: readonly NewEvent[],
     options: { readonly expectedRevision: ExpectedRevision },
   ): Promise<AppendResult> {
-    this.assertOpen();
-    if (events.length === 0) throw new Error(`stream ${streamId}: append needs at least one event`);
+    try {
+      this.assertOpen();
+      if (events.length === 0) throw new Error(`stream ${streamId}: append needs at least one event`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.pending.push({ streamId, events, expectedRevision: options.expectedRevision, resolve, reject });
+      this.scheduleCommit();
+    });
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => this.commitPending());
+  }
+
+  private commitPending(): void {
+    this.commitScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    const checkpoints = [...this.pendingCheckpoints];
+    this.pendingCheckpoints.clear();
+    if (group.length === 0 && checkpoints.length === 0) return;
     const recordedAt = this.now().toISOString();
-    const { lastRevision, insert } = this.statements;
-    const result = immediateTransaction(this.db, () => {
+    let outcomes: Outcome[];
+    try {
+      outcomes = immediateTransaction(this.db, () => {
+        for (const [id, position] of checkpoints) this.statements.saveCheckpoint.run(id, position);
+        return group.map((append) => this.appendInSavepoint(append, recordedAt));
+      });
+    } catch (error) {
+      for (const [id, position] of checkpoints) if (!this.pendingCheckpoints.has(id)) this.pendingCheckpoints.set(id, position);
+      for (const append of group) append.reject(error);
+      return;
+    }
+    group.forEach((append, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) append.resolve(outcome.result);
+      else append.reject(outcome.error);
+    });
+    if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
+  }
+
+  private appendInSavepoint({ streamId, events, expectedRevision }: PendingAppend, recordedAt: string): Outcome {
+    const { lastRevision, insert, savepoint, release, rollbackTo } = this.statements;
+    savepoint.run();
+    try {
       const actual = (lastRevision.get(streamId) as { revision: number | null }).revision ?? -1;
-      checkExpected(streamId, options.expectedRevision, actual);
+      checkExpected(streamId, expectedRevision, actual);
       let revision = actual;
       let position = 0;
       for (const event of events) {
@@ -144,10 +213,13 @@ export class SqliteEventStore implements EventStore {
           throw isUniqueViolation(error) ? new DuplicateEventIdError(streamId, event.id) : error;
         }
       }
-      return { nextExpectedRevision: revision, position };
-    });
-    for (const subscription of this.subscriptions) subscription.wake();
-    return result;
+      release.run();
+      return { ok: true, result: { nextExpectedRevision: revision, position } };
+    } catch (error) {
+      rollbackTo.run();
+      release.run();
+      return { ok: false, error };
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -164,32 +236,45 @@ export class SqliteEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
     this.assertOpen();
-    const { readAll, head, getCheckpoint, saveCheckpoint } = this.statements;
+    const { maxBatchSize } = options;
+    if (maxBatchSize !== undefined && !(Number.isSafeInteger(maxBatchSize) && maxBatchSize > 0)) {
+      throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+    }
+    const { readAll, head } = this.statements;
     const log: SubscribedLog = {
       head: () => (head.get() as { position: number | null }).position ?? 0,
       readAfter: (position, maxCount) => (readAll.all(position, maxCount) as unknown as EventRow[]).map(toRecorded),
-      checkpoint: (id) => (getCheckpoint.get(id) as { position: number } | undefined)?.position ?? 0,
+      checkpoint: (id) => this.checkpointOf(id),
       saveCheckpoint: (id, position) => {
-        saveCheckpoint.run(id, position);
+        this.pendingCheckpoints.set(id, position);
+        this.scheduleCommit();
       },
     };
-    const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, () =>
-      this.subscriptions.delete(subscription),
-    );
+    const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, () => {
+      this.subscriptions.delete(subscription);
+      // A stopped subscription's checkpoint is on disk when stop() resolves, for whoever resumes it.
+      if (!this.closed && this.pendingCheckpoints.has(options.checkpointId)) this.commitPending();
+    });
     this.subscriptions.add(subscription);
     return subscription;
   }
 
   async getCheckpoint(checkpointId: string): Promise<number> {
     this.assertOpen();
-    const row = this.statements.getCheckpoint.get(checkpointId) as { position: number } | undefined;
-    return row?.position ?? 0;
+    return this.checkpointOf(checkpointId);
+  }
+
+  private checkpointOf(checkpointId: string): number {
+    const pending = this.pendingCheckpoints.get(checkpointId);
+    if (pending !== undefined) return pending;
+    return (this.statements.getCheckpoint.get(checkpointId) as { position: number } | undefined)?.position ?? 0;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.closed = true;
+    this.commitPending();
     this.db.close();
   }
 
@@ -259,16 +344,31 @@ class SqliteSubscription implements Subscription {
         await this.idle();
         continue;
       }
-      for (const event of page) {
-        if (this.stopped) break;
-        try {
-          await handler(event);
-          this.log.saveCheckpoint(checkpointId, event.position);
-        } catch (error) {
-          this.fail(error, event);
-          return;
+      const { batchHandler, maxBatchSize = SUBSCRIPTION_PAGE } = this.options;
+      for (let start = 0; start < page.length && !this.stopped; start += maxBatchSize) {
+        const batch = page.slice(start, start + maxBatchSize);
+        if (batchHandler !== undefined) {
+          try {
+            await batchHandler(batch);
+            const last = batch[batch.length - 1]!;
+            this.log.saveCheckpoint(checkpointId, last.position);
+            position = last.position;
+            continue;
+          } catch {
+            // Handled again one at a time below, so that a failure stops at its event.
+          }
         }
-        position = event.position;
+        for (const event of batch) {
+          if (this.stopped) break;
+          try {
+            await handler(event);
+            this.log.saveCheckpoint(checkpointId, event.position);
+          } catch (error) {
+            this.fail(error, event);
+            return;
+          }
+          position = event.position;
+        }
       }
     }
     if (position >= head) this.caughtUpSettled.resolve();

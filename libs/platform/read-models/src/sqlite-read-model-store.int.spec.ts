@@ -79,3 +79,49 @@ describe('sqlite read-model store', () => {
     await store.close();
   });
 });
+
+describe('sqlite read-model store group commit', () => {
+  it('commits the writes of one event-loop turn together, in call order, each with its own outcome', async () => {
+    const file = storeFile();
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    await store.upsert('sessions', 'old', { n: 0 }, 5);
+    const reader = new DatabaseSync(file, { readOnly: true });
+    const visible = () => (reader.prepare('SELECT count(*) AS n FROM rm_sessions').get() as { n: number }).n;
+    try {
+      const seenAtFirstResolve: number[] = [];
+      const writes = Array.from({ length: 200 }, (_, i) => store.upsert('sessions', `s-${i}`, { n: i }, 1));
+      void writes[0]!.then(() => seenAtFirstResolve.push(visible()));
+      const outcomes = Promise.all([
+        store.upsert('sessions', 'twice', { n: 1 }, 2),
+        store.upsert('sessions', 'twice', { n: 2 }, 1),
+        store.upsert('sessions', 'old', { n: 1 }, 4),
+        store.delete('sessions', 'old', 6),
+        store.upsert('sessions', 'old', { n: 7 }, 7),
+      ]);
+      await Promise.resolve();
+      assert.equal(visible(), 1, 'nothing is committed before the turn ends');
+      assert.deepEqual(new Set(await Promise.all(writes)), new Set([true]));
+      assert.deepEqual(await outcomes, [true, false, false, true, true]);
+      assert.deepEqual(seenAtFirstResolve, [202], 'all writes were visible to another connection when the first resolved');
+      assert.deepEqual((await store.get('sessions', 'twice'))?.data, { n: 1 });
+      assert.deepEqual(await store.get('sessions', 'old'), { id: 'old', revision: 7, data: { n: 7 } });
+    } finally {
+      reader.close();
+      await store.close();
+    }
+  });
+
+  it('commits writes still waiting for their turn when the store closes', async () => {
+    const file = storeFile();
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    const written = store.upsert('sessions', 's-1', { n: 1 }, 1);
+    await store.close();
+    assert.equal(await written, true);
+    await assert.rejects(store.upsert('sessions', 's-2', { n: 1 }, 1));
+    const reopened = openSqliteReadModelStore({ file });
+    assert.deepEqual((await reopened.get('sessions', 's-1'))?.data, { n: 1 });
+    await reopened.close();
+  });
+});

@@ -42,13 +42,26 @@ interface DocumentRow {
   data: string;
 }
 
+interface PendingWrite {
+  readonly run: () => boolean;
+  readonly resolve: (written: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { readonly ok: true; readonly written: boolean } | { readonly ok: false; readonly error: unknown };
+
 /**
  * One table per collection (`rm_<name>`): id, revision and the document as JSON; every indexed
  * field is an expression index on json_extract(data, '$.<path>'), and find() filters and sorts on
  * that same expression so SQLite uses the index.
+ *
+ * Group commit: the upserts and deletes of one turn of the event loop are written in one transaction,
+ * in call order, and resolve once it committed; reads see a write once it resolved.
  */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, Collection>();
+  private pending: PendingWrite[] = [];
+  private commitScheduled = false;
 
   constructor(private readonly db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS read_model_collections (
@@ -95,7 +108,8 @@ export class SqliteReadModelStore implements ReadModelStore {
   async upsert<T extends Document>(collection: string, id: string, data: T, revision: number): Promise<boolean> {
     assertRevision(revision);
     const { upsert } = this.collection(collection);
-    return Number(upsert.run(id, revision, JSON.stringify(data)).changes) > 0;
+    const json = JSON.stringify(data);
+    return this.write(() => Number(upsert.run(id, revision, json).changes) > 0);
   }
 
   async get<T extends Document>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
@@ -134,11 +148,54 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async delete(collection: string, id: string, revision: number): Promise<boolean> {
     assertRevision(revision);
-    return Number(this.collection(collection).delete.run(id, revision).changes) > 0;
+    const { delete: remove } = this.collection(collection);
+    return this.write(() => Number(remove.run(id, revision).changes) > 0);
   }
 
   async close(): Promise<void> {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    this.commitPending();
+    this.db.close();
+  }
+
+  private write(run: () => boolean): Promise<boolean> {
+    if (!this.db.isOpen) return Promise.reject(new Error('read-model store is closed'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ run, resolve, reject });
+      if (!this.commitScheduled) {
+        this.commitScheduled = true;
+        setImmediate(() => this.commitPending());
+      }
+    });
+  }
+
+  private commitPending(): void {
+    this.commitScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = immediateTransaction(this.db, () =>
+        group.map((write): Outcome => {
+          try {
+            return { ok: true, written: write.run() };
+          } catch (error) {
+            // A failed statement is undone alone, unless SQLite had to abandon the whole transaction.
+            if (!this.db.isTransaction) throw error;
+            return { ok: false, error };
+          }
+        }),
+      );
+    } catch (error) {
+      for (const write of group) write.reject(error);
+      return;
+    }
+    group.forEach((write, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) write.resolve(outcome.written);
+      else write.reject(outcome.error);
+    });
   }
 
   private collection(name: string): Collection {

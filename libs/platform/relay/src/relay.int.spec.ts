@@ -148,6 +148,58 @@ describe('relay', () => {
     assert.equal(bus.published.length, 1);
   });
 
+  it('with batchSize, publishes up to that many events in one call, in position order, with one checkpoint per batch', async () => {
+    for (let i = 0; i < 5; i++) await store.append(`charger-CP${i}`, events(10), { expectedRevision: 'no_stream' });
+    const checkpoints: number[] = [];
+    bus.publishing = async () => {
+      checkpoints.push(await store.getCheckpoint('relay'));
+    };
+    const relay = start({ batchSize: 20 });
+    await relay.whenCaughtUp();
+    const all = await store.readAll();
+    assert.deepEqual(publishedIds(bus), all.map((e) => e.id));
+    assert.equal(bus.publishCalls, 3, '50 events in batches of 20');
+    assert.deepEqual(checkpoints, [0, all[19]!.position, all[39]!.position]);
+    await waitFor('checkpoint at the last event', async () => (await store.getCheckpoint('relay')) === all[49]!.position);
+    assert.equal(relay.status().position, all[49]!.position);
+
+    await store.append('session-S1', events(2), { expectedRevision: 'no_stream' });
+    await waitFor('live events', () => bus.published.length === 52);
+    assert.deepEqual(publishedIds(bus), (await store.readAll()).map((e) => e.id));
+  });
+
+  it('with lingerMs, publishes the events appended while it waited in one call', async () => {
+    const relay = start({ batchSize: 100, lingerMs: 300 });
+    await relay.whenCaughtUp();
+    await store.append('charger-CP1', events(1), { expectedRevision: 'no_stream' });
+    await waitFor('the first event', () => bus.publishCalls === 1);
+    for (let revision = 1; revision <= 5; revision++) await store.append('charger-CP1', events(1), { expectedRevision: revision - 1 });
+    await waitFor('all 6 published', () => bus.published.length === 6);
+    assert.equal(bus.publishCalls, 2, 'the five appended during the linger went out together');
+    assert.deepEqual(publishedIds(bus), (await store.readAll()).map((e) => e.id));
+    const stopping = Date.now();
+    await relay.stop();
+    assert.ok(Date.now() - stopping < 250, 'stop() does not wait out the linger');
+  });
+
+  it('with batchSize, stops at the event whose routing throws after publishing the events before it', async () => {
+    const errors: string[] = [];
+    await store.append('charger-CP1', events(6), { expectedRevision: 'no_stream' });
+    const relay = start({
+      batchSize: 10,
+      route: (event) => {
+        if (event.revision === 4) throw new Error('cannot encode');
+        return encode(event);
+      },
+      logger: { warn: () => undefined, error: (m) => errors.push(m) },
+    });
+    await waitFor('relay stopped', () => !relay.status().running);
+    const all = await store.readAll();
+    assert.deepEqual(publishedIds(bus), all.slice(0, 4).map((e) => e.id));
+    assert.equal(await store.getCheckpoint('relay'), all[3]!.position);
+    assert.match(errors[0]!, new RegExp(`relay stopped at event ${all[4]!.id}`));
+  });
+
   it('stops and reports when routing throws, leaving the event unrelayed', async () => {
     const errors: string[] = [];
     await store.append('charger-CP1', events(2), { expectedRevision: 'no_stream' });

@@ -16,6 +16,17 @@ export interface RelayOptions {
   readonly route: Route;
   /** Name of the durable checkpoint in the store; default 'relay'. */
   readonly checkpointId?: string;
+  /**
+   * Events published together in one bus.publish, with one checkpoint write after it; default 1. Larger batches
+   * share the bus's and the checkpoint's fsync, at the price of republishing up to a batch after a crash.
+   */
+  readonly batchSize?: number;
+  /**
+   * With batchSize: after a batch smaller than batchSize, wait this long before the next, so that the events
+   * appended meanwhile share one publish instead of each taking a publish (an fsync on a durable bus) of its
+   * own. Default 0; adds up to this much to the time an event takes to reach the bus.
+   */
+  readonly lingerMs?: number;
   /** Wait before retrying a failed publish, doubled per try; default 100 ms. */
   readonly retryDelayMs?: number;
   /** Cap on that wait; default 30 s. */
@@ -85,9 +96,12 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     const checkpointId = options.checkpointId ?? 'relay';
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     this.subscription = options.store.subscribeToAll({
       checkpointId,
       handler: (event) => this.relay(event),
+      ...(batchSize > 1 ? { batchHandler: (events: readonly RecordedEvent[]) => this.relayBatch(events), maxBatchSize: batchSize } : {}),
       onError: (error, event) => this.failed(error, event),
     });
     this.subscription.caughtUp.then(
@@ -128,6 +142,16 @@ export class Relay {
     this.position = event.position;
   }
 
+  /** A routing failure throws here; the subscription then relays the batch event by event and stops at the culprit. */
+  private async relayBatch(events: readonly RecordedEvent[]): Promise<void> {
+    const messages = events.flatMap((event) => ([] as OutgoingMessage[]).concat(this.options.route(event) ?? []));
+    const last = events[events.length - 1]!;
+    if (messages.length > 0) await this.publish(messages, last);
+    this.position = last.position;
+    const { lingerMs = 0, batchSize = 1 } = this.options;
+    if (lingerMs > 0 && events.length < batchSize) await sleep(lingerMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+  }
+
   private async publish(messages: readonly OutgoingMessage[], event: RecordedEvent): Promise<void> {
     const { bus, retryDelayMs = 100, maxRetryDelayMs = 30_000 } = this.options;
     for (;;) {
@@ -141,7 +165,7 @@ export class Relay {
         this.lastError = messageOf(error);
         const delay = Math.min(retryDelayMs * 2 ** (this.failedTries - 1), maxRetryDelayMs);
         this.options.logger?.warn(
-          `publishing event ${event.id} (position ${event.position}) failed ${this.failedTries}x, retrying in ${delay} ms: ${this.lastError}`,
+          `publishing ${messages.length === 1 ? '' : `${messages.length} messages up to `}event ${event.id} (position ${event.position}) failed ${this.failedTries}x, retrying in ${delay} ms: ${this.lastError}`,
         );
         await sleep(delay, undefined, { signal: this.abort.signal }).catch(() => undefined);
       }

@@ -63,7 +63,7 @@ describe('AggregateRepository', () => {
     await store.close();
   });
 
-  it('with cachedStreams, reads only the events after the state it kept, and still sees every other writer', async () => {
+  it('with cachedStreams, decides on the state it kept, reading only after a write from elsewhere or a refusal', async () => {
     const store = await openSqliteEventStore({ file: ':memory:' });
     const reads: (number | undefined)[] = [];
     const spying: EventStore = Object.create(store, {
@@ -78,15 +78,21 @@ describe('AggregateRepository', () => {
     const add = (by: number, limit = 100) => () => [{ type: 'Add' as const, by, limit }];
     await repo.handle('counter-4', counter, codec, add(1));
     await repo.handle('counter-4', counter, codec, add(2));
+    assert.deepEqual(reads, [undefined], 'the second decision used the kept state');
     await store.append('counter-4', [{ id: 'other-writer', type: 'Added', data: { by: 10 } }], { expectedRevision: 1 });
     const third = await repo.handle('counter-4', counter, codec, add(4));
     assert.deepEqual(third, { events: [{ type: 'Added', data: { by: 4 } }], state: 17, revision: 3 });
+    assert.deepEqual(reads, [undefined, 2], 'the conflict made it read what the other writer appended');
     await assert.rejects(repo.handle('counter-4', counter, codec, add(1, 17)), /limit 17 exceeded/);
-    assert.deepEqual(reads, [undefined, 1, 2, 4]);
+    assert.deepEqual(reads, [undefined, 2, 4], 'a refusal on the kept state is checked against the stream');
+    assert.deepEqual(
+      (await store.readStream('counter-4')).map((e) => e.data),
+      [{ by: 1 }, { by: 2 }, { by: 10 }, { by: 4 }],
+    );
 
     await repo.handle('counter-5', counter, codec, add(1));
     assert.deepEqual(await repo.load('counter-4', counter, codec), { state: 17, revision: 3 });
-    assert.deepEqual(reads.slice(4), [undefined, undefined], 'the least recently used stream was dropped');
+    assert.deepEqual(reads.slice(3), [undefined, undefined], 'the least recently used stream was dropped');
     await store.close();
   });
 });

@@ -25,8 +25,10 @@ export interface AggregateRepositoryOptions {
   readonly maxAttempts?: number;
   /**
    * Streams whose folded state is kept between calls, least recently used dropped first; default 0. A kept
-   * stream is brought up to date by reading only the events after the kept revision, which matters for
-   * streams written often, like a session's meter values. Deciders' states must be immutable values.
+   * state is decided on without reading the stream: the append's expected revision tells whether anything
+   * was written meanwhile, and only then is the stream read from the kept revision on and the decision made
+   * again; so is a decision that refuses or does nothing. Meant for streams written often by one process,
+   * like a session's meter values. Deciders' states must be immutable values.
    */
   readonly cachedStreams?: number;
 }
@@ -74,17 +76,28 @@ export class AggregateRepository {
     commands: (state: State) => readonly Command[],
     metadata: Readonly<Record<string, string>> = {},
   ): Promise<HandleResult<State, Event>> {
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, decider as unknown as Decider<State, never, Event>, codec);
+    let trustKept = true;
+    for (let attempt = 1; ; ) {
+      const kept = trustKept ? this.kept<State>(streamId, decider) : undefined;
+      trustKept = false;
+      const loaded = kept ?? (await this.load(streamId, decider as unknown as Decider<State, never, Event>, codec));
       let state = loaded.state;
       const events: Event[] = [];
-      for (const command of commands(state)) {
-        for (const event of decider.decide(command, state)) {
-          events.push(event);
-          state = decider.evolve(state, event);
+      try {
+        for (const command of commands(state)) {
+          for (const event of decider.decide(command, state)) {
+            events.push(event);
+            state = decider.evolve(state, event);
+          }
         }
+      } catch (error) {
+        if (kept !== undefined) continue;
+        throw error;
       }
-      if (events.length === 0) return { events, state, revision: loaded.revision };
+      if (events.length === 0) {
+        if (kept !== undefined) continue;
+        return { events, state, revision: loaded.revision };
+      }
       try {
         const result = await this.store.append(
           streamId,
@@ -95,8 +108,14 @@ export class AggregateRepository {
         return { events, state, revision: result.nextExpectedRevision };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || attempt >= this.maxAttempts) throw error;
+        attempt += 1;
       }
     }
+  }
+
+  private kept<State>(streamId: string, decider: object): { state: State; revision: number } | undefined {
+    const kept = this.folded.get(streamId);
+    return kept?.decider === decider ? { state: kept.state as State, revision: kept.revision } : undefined;
   }
 
   /** Only a state folded from stored events is kept, so the kept revision is always a prefix of the stream. */

@@ -9,6 +9,10 @@ import { BUS, EVENT_STORE, METRICS, SERVICES } from './tokens';
 
 /** Events are stored as their schema's JSON and published in its binary encoding, keyed by stream. */
 const toBusMessage = defaultRoute((event) => encodeEventBinary(event.type, event.data));
+/** Up to this many events share one publish and one checkpoint write; a crash republishes at most that many. */
+const RELAY_BATCH = 500;
+/** Consumers see an event up to this much later, and the bus fsyncs at most about 1000/RELAY_LINGER_MS times a second. */
+const RELAY_LINGER_MS = 20;
 
 /** Runs the relay for the categories the services of this process own. */
 @Injectable()
@@ -30,6 +34,8 @@ export class RelayHost implements OnApplicationBootstrap, OnApplicationShutdown 
       store: this.store,
       bus: this.bus,
       checkpointId,
+      batchSize: RELAY_BATCH,
+      lingerMs: RELAY_LINGER_MS,
       route: (event) => (owned.has(categoryOf(event.streamId)) ? toBusMessage(event) : null),
       logger: { error: (message: string) => this.logger.error(message), warn: (message: string) => this.logger.warn(message) },
     });

@@ -19,12 +19,13 @@ import type { ChargerConnection } from './connections';
 import { domainCodec } from './domain-codec';
 import type { RemoteStarts } from './remote-starts';
 import type { TokenAuthorization, TokenAuthorizer } from './token-authorizer';
-import type { TransactionIndex } from './transaction-index';
+import type { IndexedTransaction, TransactionIndex } from './transaction-index';
 
 const sessionCodec = domainCodec<SessionStreamEvent>();
 
 /** Messages whose charger timestamp is older than the connection by more than this were queued while offline (1.6). */
 const OFFLINE_GRACE_MS = 30_000;
+const KNOWN_TRANSACTIONS = 50_000;
 
 export interface IncomingCall<P = unknown> {
   readonly connection: ChargerConnection;
@@ -55,6 +56,7 @@ export class ActiveSessions {
 /** What the OCPP handlers of both versions share: the streams they write and the decisions they ask for. */
 export class CentralSystem {
   readonly active = new ActiveSessions();
+  private readonly knownTransactions = new Map<string, IndexedTransaction>();
 
   constructor(
     readonly config: RoamgateConfig,
@@ -112,6 +114,30 @@ export class CentralSystem {
       ...(decision.authorizationReference === undefined ? {} : { authorizationReference: decision.authorizationReference }),
       now,
     };
+  }
+
+  /**
+   * The index entry under `key`. An entry never changes once claimed, so the ones found are kept: every MeterValues
+   * names its transaction, and need not query the index for it.
+   */
+  async transaction(key: string): Promise<IndexedTransaction | undefined> {
+    const known = this.knownTransactions.get(key);
+    if (known !== undefined) return known;
+    const entry = await this.index.get(key);
+    if (entry !== undefined) this.remember(key, entry);
+    return entry;
+  }
+
+  /** Claims `key` for the entry unless it is taken; returns the entry that holds. */
+  async claimTransaction(key: string, entry: IndexedTransaction): Promise<IndexedTransaction> {
+    const held = await this.index.claim(key, entry);
+    this.remember(key, held);
+    return held;
+  }
+
+  private remember(key: string, entry: IndexedTransaction): void {
+    this.knownTransactions.set(key, entry);
+    if (this.knownTransactions.size > KNOWN_TRANSACTIONS) this.knownTransactions.delete(this.knownTransactions.keys().next().value!);
   }
 
   /** 1.6 has no offline flag: a message stamped before the connection opened was queued while the charger was offline. */

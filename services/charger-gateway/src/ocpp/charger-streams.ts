@@ -125,10 +125,11 @@ export class ChargerStreams {
     });
   }
 
+  /** Frames are logged whatever the state, so the stream is only re-read when the append meets a write from elsewhere. */
   private async writeFrames(entry: Entry, events: readonly ChargerStreamEvent[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.catchUp(entry);
+        if (attempt > 1 || entry.revision === -2) await this.catchUp(entry);
         await this.append(entry, events);
         return;
       } catch (error) {

@@ -38,9 +38,9 @@ export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
   const StartTransaction: Handler<ocpp16.StartTransactionRequest> = async ({ connection, params, messageId, now }) => {
     const { chargerId } = connection;
     const startKey = transactionKeys.start16(ocpp16.startTransactionKey(chargerId, params));
-    let entry = await cs.index.get(startKey);
-    entry ??= await cs.index.claim(startKey, { sessionId: newEventId(), transactionId: String(await cs.index.nextInteger()) });
-    await cs.index.claim(transactionKeys.byId16(chargerId, entry.transactionId), entry);
+    let entry = await cs.transaction(startKey);
+    entry ??= await cs.claimTransaction(startKey, { sessionId: newEventId(), transactionId: String(await cs.index.nextInteger()) });
+    await cs.claimTransaction(transactionKeys.byId16(chargerId, entry.transactionId), entry);
     const { sessionId } = entry;
     const transactionId = Number(entry.transactionId);
     const idToken = { id: params.idTag, type: '' };
@@ -66,7 +66,7 @@ export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
   const StopTransaction: Handler<ocpp16.StopTransactionRequest> = async ({ connection, params, messageId, now }) => {
     const { chargerId } = connection;
     const decision = params.idTag === undefined ? undefined : await cs.authorize(connection, 'StopTransaction', { id: params.idTag });
-    const entry = await cs.index.get(transactionKeys.byId16(chargerId, params.transactionId));
+    const entry = await cs.transaction(transactionKeys.byId16(chargerId, params.transactionId));
     if (entry === undefined) {
       cs.logger.warn(`charger ${chargerId}: StopTransaction for unknown transaction ${params.transactionId}`);
       return ocpp16.stopTransactionResponse(decision);
@@ -86,7 +86,7 @@ export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
     const sessionId =
       params.transactionId === undefined
         ? cs.active.get(chargerId, connectorPlace(params.connectorId))
-        : (await cs.index.get(transactionKeys.byId16(chargerId, params.transactionId)))?.sessionId;
+        : (await cs.transaction(transactionKeys.byId16(chargerId, params.transactionId)))?.sessionId;
     if (sessionId === undefined) return {};
     connection.frames.annotate(messageId, { sessionId });
     await cs.recordSession(sessionId, () => [

@@ -33,7 +33,7 @@ export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> 
   const TransactionEvent: Handler<ocpp201.TransactionEventRequest> = async ({ connection, params, messageId, now }) => {
     const { chargerId } = connection;
     const key = transactionKeys.byKey201(ocpp201.transactionKey(chargerId, params.transactionInfo.transactionId));
-    const { sessionId } = (await cs.index.get(key)) ?? (await cs.index.claim(key, { sessionId: newEventId(), transactionId: params.transactionInfo.transactionId }));
+    const { sessionId } = (await cs.transaction(key)) ?? (await cs.claimTransaction(key, { sessionId: newEventId(), transactionId: params.transactionInfo.transactionId }));
     const remoteStartId = params.transactionInfo.remoteStartId;
     const startedBy = remoteStartId === undefined ? undefined : cs.remote.take201(chargerId, remoteStartId);
     const stoppedBy = params.eventType === 'Ended' && params.triggerReason === 'RemoteStop' ? cs.remote.takeStop(sessionId) : undefined;

@@ -3,7 +3,7 @@ import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
 import { decodeEventJson } from '@roamgate/contracts';
 import { chargerStreamName } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { ReadModelBatch, type ReadModelStore } from '@roamgate/read-models';
 import { topicOf } from '@roamgate/relay';
 import { BUS, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { mixBefore, mixOfBoot, projectCharger, withMixChange } from './charger.projection';
@@ -30,10 +30,15 @@ export const PROJECTED_TOPICS = ['charger', 'session', 'command'].map(topicOf);
 const TAIL_PAGE = 500;
 const MAX_WRITE_RACES = 10;
 
+/** Where a projection reads and writes: the store itself, or a batch over it. */
+type Documents = Pick<ReadModelStore, 'get' | 'upsert'>;
+
 /**
  * Keeps the chargers, sessions, commands and ocpp_messages read models from the bus. Delivery is
  * at least once, so every write is guarded: single-stream documents by the stream revision, the
  * command document (fed by command and session streams) by the last revision applied per stream.
+ * Messages come in batches per partition, projected in order over a ReadModelBatch and written at
+ * once; a batch that fails is projected again message by message.
  */
 @Injectable()
 export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -55,6 +60,7 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
       group: PROJECTIONS_GROUP,
       topics: PROJECTED_TOPICS,
       handler: (message) => this.handle(message),
+      batchHandler: (messages) => this.handleBatch(messages),
     });
   }
 
@@ -72,24 +78,30 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
     }
   }
 
-  async project(event: ProjectedEvent): Promise<void> {
+  async handleBatch(messages: readonly DeliveredMessage[]): Promise<void> {
+    const batch = new ReadModelBatch(this.store);
+    for (const message of messages) await this.project(eventOfMessage(message), batch);
+    await batch.commit();
+  }
+
+  async project(event: ProjectedEvent, documents: Documents = this.store): Promise<void> {
     switch (event.type) {
       case 'ChargerRegistered':
       case 'ChargerBooted':
       case 'ChargerConnected':
       case 'ChargerDisconnected':
       case 'ConnectorStatusChanged':
-        return this.projectCharger(event.data.chargerId, event);
+        return this.projectCharger(event.data.chargerId, event, documents);
       case 'OcppFrameLogged':
-        await this.store.upsert(OCPP_MESSAGES, event.id, ocppMessageOf(event), event.revision);
-        return this.projectCharger(event.data.chargerId, event);
+        await documents.upsert(OCPP_MESSAGES, event.id, ocppMessageOf(event), event.revision);
+        return this.projectCharger(event.data.chargerId, event, documents);
       case 'SessionStarted':
       case 'SessionAuthorized':
       case 'SessionMeterValuesRecorded':
       case 'SessionChargingStateChanged':
       case 'SessionStopped':
-        await this.projectSession(event.data.sessionId, event);
-        return this.projectCommand(event);
+        await this.projectSession(event.data.sessionId, event, documents);
+        return this.projectCommand(event, documents);
       case 'CommandRequested':
       case 'CommandSentToCharger':
       case 'CommandAnswered':
@@ -97,40 +109,40 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
       case 'CommandFailed':
       case 'CommandResultDelivered':
       case 'CommandResultDeliveryFailed':
-        return this.projectCommand(event);
+        return this.projectCommand(event, documents);
       default:
         return;
     }
   }
 
-  private async projectCharger(chargerId: string, event: ProjectedEvent): Promise<void> {
+  private async projectCharger(chargerId: string, event: ProjectedEvent, documents: Documents): Promise<void> {
     // Revisions of other streams (should frames ever be logged elsewhere) would break the guard.
     if (event.streamId !== chargerStreamName(chargerId)) return;
-    const stored = await this.store.get<ChargerDocument>(CHARGERS, chargerId);
+    const stored = await documents.get<ChargerDocument>(CHARGERS, chargerId);
     if (stored && stored.revision >= event.revision) return;
     const next = projectCharger(stored?.data, event);
-    if (next !== stored?.data) await this.store.upsert(CHARGERS, chargerId, next, event.revision);
+    if (next !== stored?.data) await documents.upsert(CHARGERS, chargerId, next, event.revision);
   }
 
-  private async projectSession(sessionId: string, event: ProjectedEvent): Promise<void> {
-    const stored = await this.store.get<SessionDocument>(SESSIONS, sessionId);
+  private async projectSession(sessionId: string, event: ProjectedEvent, documents: Documents): Promise<void> {
+    const stored = await documents.get<SessionDocument>(SESSIONS, sessionId);
     if (stored && stored.revision >= event.revision) return;
-    const mix = event.type === 'SessionStarted' ? await this.mixAt(event.data.chargerId, event.position) : UNKNOWN_MIX;
+    const mix = event.type === 'SessionStarted' ? await this.mixAt(event.data.chargerId, event.position, documents) : UNKNOWN_MIX;
     const next = projectSession(stored?.data, event, mix);
-    if (next !== undefined && next !== stored?.data) await this.store.upsert(SESSIONS, sessionId, next, event.revision);
+    if (next !== undefined && next !== stored?.data) await documents.upsert(SESSIONS, sessionId, next, event.revision);
   }
 
   /** Compare-and-set on the document revision: a concurrent write from the other stream makes this one retry. */
-  private async projectCommand(event: ProjectedEvent): Promise<void> {
+  private async projectCommand(event: ProjectedEvent, documents: Documents): Promise<void> {
     const commandId = commandIdOf(event);
     if (commandId === undefined || commandId === '') return;
     for (let race = 1; ; race++) {
-      const stored = await this.store.get<CommandDocument>(COMMANDS, commandId);
+      const stored = await documents.get<CommandDocument>(COMMANDS, commandId);
       if (event.revision <= (stored?.data.sources[event.streamId] ?? -1)) return;
-      const mix = event.type === 'CommandRequested' ? await this.mixAt(event.data.chargerId, event.position) : UNKNOWN_MIX;
+      const mix = event.type === 'CommandRequested' ? await this.mixAt(event.data.chargerId, event.position, documents) : UNKNOWN_MIX;
       const next = projectCommand(stored?.data, event, mix);
       const sources = { ...next.sources, [event.streamId]: event.revision };
-      if (await this.store.upsert(COMMANDS, commandId, { ...next, sources }, (stored?.revision ?? -1) + 1)) return;
+      if (await documents.upsert(COMMANDS, commandId, { ...next, sources }, (stored?.revision ?? -1) + 1)) return;
       if (race >= MAX_WRITE_RACES) throw new Error(`commands/${commandId}: lost ${race} concurrent write races`);
     }
   }
@@ -139,8 +151,8 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
    * The mix the charger had booted with before `position`. The charger document may lag behind
    * (its events travel on another topic), so the boots it has not seen yet are read from the store.
    */
-  async mixAt(chargerId: string, position: number): Promise<ChargerMix> {
-    const stored = await this.store.get<ChargerDocument>(CHARGERS, chargerId);
+  async mixAt(chargerId: string, position: number, documents: Documents = this.store): Promise<ChargerMix> {
+    const stored = await documents.get<ChargerDocument>(CHARGERS, chargerId);
     let history = stored?.data.mixHistory ?? [];
     let fromRevision = (stored?.revision ?? -1) + 1;
     for (;;) {

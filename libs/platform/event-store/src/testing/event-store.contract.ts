@@ -224,6 +224,84 @@ export function eventStoreContract(adapterName: string, factory: () => Promise<E
       });
     });
 
+    describe('concurrent appends', () => {
+      it('gives each of 200+ concurrent appends its own outcome, stores exactly the successful ones, durably', async () => {
+        const existing = Array.from({ length: 40 }, () => aStream());
+        for (const stream of existing) await store.append(stream, events(2), { expectedRevision: 'no_stream' });
+        const taken = anEvent();
+        await store.append(aStream(), [taken], { expectedRevision: 'no_stream' });
+        const repeated = anEvent();
+
+        type Expected = 'ok' | { readonly wrong: number } | 'duplicate' | 'one-of-pair';
+        interface Case {
+          readonly stream: string;
+          readonly events: NewEvent[];
+          readonly expectedRevision: ExpectedRevision;
+          readonly expected: Expected;
+        }
+        const cases: Case[] = [
+          ...Array.from({ length: 200 }, (_, i): Case => ({ stream: aStream(), events: events(1 + (i % 3)), expectedRevision: 'no_stream', expected: 'ok' })),
+          ...existing.slice(0, 10).map((stream): Case => ({ stream, events: events(2), expectedRevision: 1, expected: 'ok' })),
+          ...existing.slice(10, 20).map((stream): Case => ({ stream, events: events(1), expectedRevision: 0, expected: { wrong: 1 } })),
+          ...existing.slice(20, 25).map((stream): Case => ({ stream, events: events(1), expectedRevision: 'no_stream', expected: { wrong: 1 } })),
+          ...Array.from({ length: 5 }, (): Case => ({ stream: aStream(), events: [anEvent(), taken], expectedRevision: 'no_stream', expected: 'duplicate' })),
+          { stream: aStream(), events: [repeated, anEvent(), repeated], expectedRevision: 'any', expected: 'duplicate' },
+          ...existing
+            .slice(25, 40)
+            .flatMap((stream): Case[] => [0, 1].map(() => ({ stream, events: events(1), expectedRevision: 1, expected: 'one-of-pair' }))),
+        ];
+        // A fixed shuffle, so that failing and succeeding appends interleave.
+        const order = cases.map((c, i) => ({ c, k: (i * 7919) % cases.length })).sort((a, b) => a.k - b.k).map(({ c }) => c);
+        const outcomes = await Promise.allSettled(order.map((c) => store.append(c.stream, c.events, { expectedRevision: c.expectedRevision })));
+
+        const winnersByStream = new Map<string, number>();
+        for (const [i, c] of order.entries()) {
+          const outcome = outcomes[i]!;
+          const where = `${c.stream} expecting ${String(c.expectedRevision)}`;
+          if (c.expected === 'ok') {
+            assert.equal(outcome.status, 'fulfilled', `${where}: ${outcome.status === 'rejected' ? String(outcome.reason) : ''}`);
+          } else if (c.expected === 'duplicate') {
+            assert.ok(outcome.status === 'rejected' && outcome.reason instanceof DuplicateEventIdError, `${where} is a duplicate`);
+          } else if (c.expected === 'one-of-pair') {
+            if (outcome.status === 'fulfilled') winnersByStream.set(c.stream, (winnersByStream.get(c.stream) ?? 0) + 1);
+            else assert.ok(outcome.reason instanceof WrongExpectedRevisionError, `${where}: ${String(outcome.reason)}`);
+          } else {
+            assert.equal(outcome.status, 'rejected', `${where} must fail`);
+            wrongRevision(c.stream, c.expectedRevision, c.expected.wrong)(outcome.reason);
+          }
+          if (outcome.status === 'fulfilled') {
+            const before = c.expectedRevision === 'no_stream' ? -1 : Number(c.expectedRevision);
+            assert.equal(outcome.value.nextExpectedRevision, before + c.events.length, `${where}: next revision`);
+          }
+        }
+        for (const stream of existing.slice(25, 40)) assert.equal(winnersByStream.get(stream), 1, `${stream}: one of the pair wins`);
+
+        const successful = order.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+        const check = async (on: EventStore) => {
+          const all = await on.readAll();
+          assertStrictlyIncreasing(positionsOf(all));
+          const storedIds = new Set(idsOf(all));
+          assert.equal(storedIds.size, all.length, 'no event id stored twice');
+          for (const c of successful) for (const e of c.events) assert.ok(storedIds.has(e.id), `${e.id} of ${c.stream} is stored`);
+          for (const c of order.filter((_, i) => outcomes[i]!.status === 'rejected')) {
+            assert.ok(!c.events.some((e) => e !== taken && storedIds.has(e.id)), `nothing of the failed append to ${c.stream} is stored`);
+          }
+          const expectedCount = 40 * 2 + 1 + successful.reduce((n, c) => n + c.events.length, 0);
+          assert.equal(all.length, expectedCount);
+          const byStream = new Map<string, number[]>();
+          for (const e of all) byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e.revision]);
+          for (const [stream, revisions] of byStream) assert.deepEqual(revisions, revisions.map((_, i) => i), `${stream}: contiguous revisions`);
+          const positions = new Map(all.map((e) => [e.id, e.position]));
+          for (const [i, c] of order.entries()) {
+            const outcome = outcomes[i]!;
+            if (outcome.status === 'fulfilled') assert.equal(outcome.value.position, positions.get(c.events.at(-1)!.id), `${c.stream}: position of its last event`);
+          }
+        };
+        await check(store);
+        if (fixture.reopen) await check(await another());
+      });
+    });
+
     describe('readStream', () => {
       it('reads from a revision, at most maxCount events', async () => {
         const stream = aStream();
@@ -506,6 +584,62 @@ export function eventStoreContract(adapterName: string, factory: () => Promise<E
         await waitFor('b sees 5', () => b.received.length === 5);
         await waitFor('b checkpoint', async () => (await store.getCheckpoint('b')) === b.received[4]!.position);
         assert.equal(await store.getCheckpoint('a'), a.received[2]!.position);
+      });
+
+      it('hands consecutive events to batchHandler, at most maxBatchSize at a time, storing the checkpoint after each batch', async () => {
+        const appended = events(30);
+        for (let i = 0; i < 3; i++) await store.append(aStream(), appended.slice(i * 10, i * 10 + 10), { expectedRevision: 'no_stream' });
+        const batches: RecordedEvent[][] = [];
+        const checkpointsSeen: number[] = [];
+        const single: RecordedEvent[] = [];
+        const subscription = store.subscribeToAll({
+          checkpointId: 'batched',
+          maxBatchSize: 7,
+          handler: async (event) => {
+            single.push(event);
+          },
+          batchHandler: async (batch) => {
+            checkpointsSeen.push(await store.getCheckpoint('batched'));
+            batches.push([...batch]);
+          },
+        });
+        subscriptions.push(subscription);
+        await subscription.caughtUp;
+        const live = events(3);
+        await store.append(aStream(), live, { expectedRevision: 'no_stream' });
+        await waitFor('33 events in batches', () => batches.flat().length === 33);
+        assert.deepEqual(single, [], 'handler is not called while batches succeed');
+        assert.ok(batches.every((b) => b.length >= 1 && b.length <= 7), `batch sizes ${batches.map((b) => b.length).join(',')}`);
+        assert.ok(batches.length >= 5, 'the 30 stored events came in batches of at most 7');
+        assert.deepEqual(idsOf(batches.flat()), idsOf([...appended, ...live]));
+        assert.deepEqual(checkpointsSeen, [0, ...batches.slice(0, -1).map((b) => b.at(-1)!.position)]);
+        await waitFor('checkpoint at the last batch', async () => (await store.getCheckpoint('batched')) === batches.at(-1)!.at(-1)!.position);
+      });
+
+      it('hands a failed batch to the handler one event at a time, stopping at the event that fails', async () => {
+        const appended = events(10);
+        await store.append(aStream(), appended, { expectedRevision: 'no_stream' });
+        const failure = new Error('fifth event failed');
+        const errors: [unknown, RecordedEvent][] = [];
+        const handled: string[] = [];
+        const subscription = store.subscribeToAll({
+          checkpointId: 'batch-fails',
+          handler: async (event) => {
+            if (event.id === appended[4]!.id) throw failure;
+            handled.push(event.id);
+          },
+          batchHandler: async () => {
+            throw new Error('batch failed');
+          },
+          onError: (error, event) => errors.push([error, event]),
+        });
+        subscriptions.push(subscription);
+        await waitFor('onError', () => errors.length === 1);
+        assert.equal(errors[0]![0], failure);
+        assert.equal(errors[0]![1].id, appended[4]!.id);
+        assert.deepEqual(handled, idsOf(appended.slice(0, 4)));
+        const all = await store.readAll();
+        assert.equal(await store.getCheckpoint('batch-fails'), all[3]!.position);
       });
     });
   });

@@ -1,0 +1,365 @@
+// Charger-gateway load: N OCPP 1.6J chargers booted with a transaction open, sending MeterValues at a fixed total
+// rate and heartbeating, against the standalone process, beside a raw `ws` echo server driven by the same
+// generators with the same frames. Server, echo server and generators are separate processes.
+// Run: node services/standalone/dist/bench/gateway-load.bench.js
+// Scale with BENCH_CHARGERS (5000), BENCH_RATE (3000 MeterValues/s), BENCH_WARMUP_S (5), BENCH_DURATION_S (20),
+// BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
+// measures that build too, in the same run (before/after numbers of a change).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { freePort } from '@roamgate/runtime/testing';
+import type { ConnectReport, GeneratorCommand, RunReport } from './load-generator';
+import { cpuMs, rssBytes } from './process-stats';
+
+const setting = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const CHARGERS = Math.round(setting('BENCH_CHARGERS', 5_000));
+const RATE = setting('BENCH_RATE', 3_000);
+const WARMUP_MS = setting('BENCH_WARMUP_S', 5) * 1000;
+const MEASURE_MS = setting('BENCH_DURATION_S', 20) * 1000;
+const GENERATORS = Math.round(setting('BENCH_GENERATORS', 2));
+const HEARTBEAT_S = setting('BENCH_HEARTBEAT_S', 30);
+const COMPARE_MAIN = process.env['BENCH_COMPARE_MAIN'];
+const CONNECT_CONCURRENCY = 100;
+const REGISTER_CONCURRENCY = 64;
+const ADMIN_TOKEN = 'bench-admin-token-'.padEnd(40, 'x');
+/** Each connection is one descriptor in the server and one in a generator, plus some slack. */
+const NEEDED_FILES = CHARGERS + 1_000;
+const TARGET = { connections: 5_000, meterValuesPerSec: 3_000, p99Ms: 50 };
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  next<T>(kind: string, timeoutMs: number): Promise<T>;
+  output(): string;
+  readonly exited: Promise<void>;
+}
+
+/** Starts a compiled script with an IPC channel, raising its open-file limit to NEEDED_FILES when it is lower. */
+function startChild(script: string, env: Record<string, string> = {}): Child {
+  const child = spawn('/bin/sh', [
+      '-c',
+      `limit=$(ulimit -n); if [ "$limit" != unlimited ] && [ "$limit" -lt ${NEEDED_FILES} ]; then ulimit -n ${NEEDED_FILES} 2>/dev/null; fi; exec "$0" "$@"`,
+      process.execPath,
+      script,
+    ], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const inbox: { kind: string }[] = [];
+  let wake: (() => void) | undefined;
+  child.on('message', (message: { kind: string }) => {
+    inbox.push(message);
+    wake?.();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => wake?.());
+  return {
+    process: child,
+    pid: child.pid!,
+    output: () => output,
+    exited,
+    async next<T>(kind: string, timeoutMs: number): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = inbox.findIndex((m) => m.kind === kind || m.kind === 'error');
+        if (index >= 0) {
+          const [message] = inbox.splice(index, 1) as [{ kind: string; error?: string }];
+          if (message.kind === 'error') throw new Error(`${script}: ${message.error}`);
+          return message as T;
+        }
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited: ${output}`);
+        if (Date.now() > deadline) throw new Error(`${script}: no ${kind} within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 200);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    },
+  };
+}
+
+async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill(signal);
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
+const chargerIds = Array.from({ length: CHARGERS }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`);
+
+interface LoadResult {
+  readonly connectionsReady: number;
+  readonly connectFailures: number;
+  readonly firstConnectFailure: string;
+  readonly connectSeconds: number;
+  readonly connectionsHeld: number;
+  readonly connectionsLost: number;
+  readonly meterValuesSentPerSec: number;
+  readonly meterValuesAckedPerSec: number;
+  readonly heartbeatsAckedPerSec: number;
+  readonly callErrors: number;
+  readonly queuedBehindOutstanding: number;
+  readonly unansweredAtEnd: number;
+  readonly ackP50Ms: number;
+  readonly ackP99Ms: number;
+  readonly ackMaxMs: number;
+  readonly rssBeforeMb: number;
+  readonly rssAfterConnectMb: number;
+  readonly rssPer1000ConnectionsMb: number;
+  readonly serverCpuPercent: number;
+  readonly generatorOpenFileLimit: number;
+  readonly windowStart: number;
+  readonly windowEnd: number;
+}
+
+/** Connects every charger through the generators, runs the load, and closes the generators. */
+async function drive(url: string, serverPid: number): Promise<LoadResult> {
+  const script = join(__dirname, 'load-generator.js');
+  const generators = Array.from({ length: GENERATORS }, () => startChild(script));
+  const send = (child: Child, command: GeneratorCommand) => child.process.send(command);
+  try {
+    const rssBefore = rssBytes(serverPid);
+    const connectStart = performance.now();
+    generators.forEach((g, i) =>
+      send(g, {
+        cmd: 'connect',
+        url,
+        ids: chargerIds.filter((_, n) => n % GENERATORS === i),
+        concurrency: Math.ceil(CONNECT_CONCURRENCY / GENERATORS),
+      }),
+    );
+    const connected = await Promise.all(generators.map((g) => g.next<ConnectReport>('connected', 300_000)));
+    const connectSeconds = (performance.now() - connectStart) / 1000;
+    const rssAfterConnect = rssBytes(serverPid);
+    const ready = connected.reduce((n, c) => n + c.ready, 0);
+
+    const startAt = Date.now() + 500;
+    generators.forEach((g) =>
+      send(g, { cmd: 'run', meterValuesPerSec: RATE / GENERATORS, heartbeatIntervalS: HEARTBEAT_S, startAt, warmupMs: WARMUP_MS, measureMs: MEASURE_MS }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, startAt + WARMUP_MS - Date.now()));
+    const cpuStart = cpuMs(serverPid);
+    const wallStart = performance.now();
+    const ran = await Promise.all(generators.map((g) => g.next<RunReport>('ran', WARMUP_MS + MEASURE_MS + 60_000)));
+    const serverCpuPercent = ((cpuMs(serverPid) - cpuStart) / (performance.now() - wallStart)) * 100;
+
+    const sum = (pick: (r: RunReport) => number) => ran.reduce((n, r) => n + pick(r), 0);
+    const latencies = ran.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+    const seconds = MEASURE_MS / 1000;
+    return {
+      connectionsReady: ready,
+      connectFailures: connected.reduce((n, c) => n + c.failed, 0),
+      firstConnectFailure: connected.map((c) => c.firstFailure).find((f) => f !== '') ?? '',
+      connectSeconds: round(connectSeconds),
+      connectionsHeld: sum((r) => r.connectionsHeld),
+      connectionsLost: sum((r) => r.connectionsLost),
+      meterValuesSentPerSec: Math.round(sum((r) => r.meterValuesSent) / seconds),
+      meterValuesAckedPerSec: Math.round(sum((r) => r.meterValuesAcked) / seconds),
+      heartbeatsAckedPerSec: Math.round(sum((r) => r.heartbeatsAcked) / seconds),
+      callErrors: sum((r) => r.callErrors),
+      queuedBehindOutstanding: sum((r) => r.queuedBehindOutstanding),
+      unansweredAtEnd: sum((r) => r.unanswered),
+      ackP50Ms: round(percentile(latencies, 50), 2),
+      ackP99Ms: round(percentile(latencies, 99), 2),
+      ackMaxMs: round(latencies.at(-1) ?? Number.NaN, 2),
+      rssBeforeMb: round(rssBefore / 2 ** 20),
+      rssAfterConnectMb: round(rssAfterConnect / 2 ** 20),
+      rssPer1000ConnectionsMb: round((rssAfterConnect - rssBefore) / 2 ** 20 / (ready / 1000), 2),
+      serverCpuPercent: Math.round(serverCpuPercent),
+      generatorOpenFileLimit: Math.min(...connected.map((c) => c.openFileLimit)),
+      windowStart: Math.min(...ran.map((r) => r.windowStart)),
+      windowEnd: Math.max(...ran.map((r) => r.windowEnd)),
+    };
+  } finally {
+    for (const g of generators) send(g, { cmd: 'close' });
+    await Promise.all(generators.map((g) => Promise.race([g.exited, new Promise((r) => setTimeout(r, 10_000))])));
+    await Promise.all(generators.map((g) => stopChild(g, 'SIGKILL')));
+  }
+}
+
+async function echoBaseline(): Promise<LoadResult & { serverOpenFileLimit: number }> {
+  const echo = startChild(join(__dirname, 'echo-server.js'));
+  try {
+    const { port, openFileLimit } = await echo.next<{ port: number; openFileLimit: number }>('listening', 10_000);
+    return { ...(await drive(`ws://127.0.0.1:${port}`, echo.pid)), serverOpenFileLimit: openFileLimit };
+  } finally {
+    echo.process.disconnect();
+    await stopChild(echo, 'SIGTERM', 5_000);
+  }
+}
+
+async function registerChargers(base: string): Promise<number> {
+  const start = performance.now();
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < chargerIds.length) {
+      const id = chargerIds[cursor++]!;
+      const response = await fetch(`${base}/api/v1/chargers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id }),
+      });
+      if (response.status !== 201) throw new Error(`registering ${id}: HTTP ${response.status} ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: REGISTER_CONCURRENCY }, worker));
+  return (performance.now() - start) / 1000;
+}
+
+interface StoreCounts {
+  readonly meterValuesAppended: number;
+  readonly framesLogged: number;
+  readonly eventsAppended: number;
+  readonly relayBacklogEvents: number;
+}
+
+/** Counts, in the event store the stopped process left behind, what was recorded during the window. */
+function countStored(file: string, windowStart: number, windowEnd: number): StoreCounts {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const window = [new Date(windowStart).toISOString(), new Date(windowEnd).toISOString()] as const;
+    const count = (where: string) =>
+      Number((db.prepare(`SELECT count(*) AS n FROM events WHERE recorded_at >= ? AND recorded_at < ? ${where}`).get(...window) as { n: number }).n);
+    const head = Number((db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0);
+    const relay = db.prepare("SELECT max(position) AS p FROM checkpoints WHERE id LIKE 'relay:%'").get() as { p: number | null };
+    return {
+      meterValuesAppended: count("AND type = 'SessionMeterValuesRecorded'"),
+      framesLogged: count("AND type = 'OcppFrameLogged'"),
+      eventsAppended: count(''),
+      relayBacklogEvents: head - Number(relay.p ?? 0),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+async function standalone(main: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-gateway-load-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = startChild(main, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ROAMGATE_DATA_DIR: dataDir,
+    ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+    OCPP_UNKNOWN_CHARGERS: 'reject',
+    OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
+    LOG_LEVEL: 'warn',
+  });
+  try {
+    const ready = Date.now() + 60_000;
+    while ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) !== 200) {
+      if (Date.now() > ready || server.process.exitCode !== null) throw new Error(`standalone did not get ready: ${server.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const registerSeconds = await registerChargers(base);
+    console.log(`  registered ${CHARGERS} chargers in ${registerSeconds.toFixed(1)} s`);
+    const load = await drive(`ws://127.0.0.1:${port}`, server.pid);
+    const stopStart = performance.now();
+    await stopChild(server);
+    const stopSeconds = (performance.now() - stopStart) / 1000;
+    const stored = countStored(join(dataDir, 'events.sqlite'), load.windowStart, load.windowEnd);
+    const seconds = MEASURE_MS / 1000;
+    return {
+      ...load,
+      registerSeconds: round(registerSeconds),
+      meterValuesAppendedPerSec: Math.round(stored.meterValuesAppended / seconds),
+      framesLoggedPerSec: Math.round(stored.framesLogged / seconds),
+      eventsAppendedPerSec: Math.round(stored.eventsAppended / seconds),
+      relayBacklogAtStopEvents: stored.relayBacklogEvents,
+      stopSeconds: round(stopSeconds),
+    };
+  } catch (error) {
+    console.error(server.output());
+    throw error;
+  } finally {
+    await stopChild(server, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+type StandaloneResult = Awaited<ReturnType<typeof standalone>>;
+
+function printStandalone(label: string, r: StandaloneResult): void {
+  print(label, r);
+  console.log(
+    `  ${label.padEnd(11)} durably appended ${r.meterValuesAppendedPerSec} MeterValues/s (${r.framesLoggedPerSec} frames logged/s, ` +
+      `${r.eventsAppendedPerSec} events/s); relay backlog at stop ${r.relayBacklogAtStopEvents} events; stopped in ${r.stopSeconds} s`,
+  );
+}
+
+function print(label: string, r: LoadResult): void {
+  console.log(
+    `  ${label.padEnd(11)} ready ${r.connectionsReady}/${CHARGERS} in ${r.connectSeconds} s, held ${r.connectionsHeld}; ` +
+      `MeterValues sent ${r.meterValuesSentPerSec}/s acked ${r.meterValuesAckedPerSec}/s; ack p50 ${r.ackP50Ms} ms p99 ${r.ackP99Ms} ms max ${r.ackMaxMs} ms; ` +
+      `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}%`,
+  );
+  if (r.connectFailures > 0) console.log(`    ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}`);
+  if (r.callErrors + r.connectionsLost > 0) console.log(`    CALLERRORs ${r.callErrors}, connections lost ${r.connectionsLost}`);
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `gateway load: ${CHARGERS} OCPP 1.6J chargers, ${RATE} MeterValues/s in total, heartbeat every ${HEARTBEAT_S} s, ` +
+      `${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ${GENERATORS} generator processes`,
+  );
+  const echo = await echoBaseline();
+  print('ws echo', echo);
+  const gateway = await standalone(join(__dirname, '..', 'main.js'));
+  printStandalone('standalone', gateway);
+  const compared = COMPARE_MAIN === undefined ? undefined : await standalone(COMPARE_MAIN);
+  if (compared !== undefined) printStandalone('compared', compared);
+  if (echo.serverOpenFileLimit < NEEDED_FILES || echo.generatorOpenFileLimit < NEEDED_FILES / GENERATORS) {
+    console.log(`  open-file limit could not be raised to ${NEEDED_FILES} (server ${echo.serverOpenFileLimit}, generators ${echo.generatorOpenFileLimit})`);
+  }
+  const targetMet =
+    CHARGERS >= TARGET.connections &&
+    gateway.connectionsHeld >= TARGET.connections &&
+    gateway.meterValuesAppendedPerSec >= TARGET.meterValuesPerSec &&
+    gateway.ackP99Ms < TARGET.p99Ms;
+  console.log(`  target (${TARGET.connections} connections, >= ${TARGET.meterValuesPerSec} MeterValues/s, p99 < ${TARGET.p99Ms} ms): ${targetMet ? 'met' : 'NOT met'}`);
+  const pick = ({ windowStart: _s, windowEnd: _e, ...kept }: LoadResult) => kept;
+  console.log(
+    JSON.stringify({
+      bench: 'gateway-load',
+      results: {
+        chargers: CHARGERS,
+        offeredMeterValuesPerSec: RATE,
+        measuredSeconds: MEASURE_MS / 1000,
+        wsEcho: pick(echo),
+        standalone: pick(gateway),
+        ...(compared === undefined ? {} : { comparedBuild: { main: COMPARE_MAIN, ...pick(compared) } }),
+        standaloneVsEcho: {
+          meterValuesPerSec: round(gateway.meterValuesAppendedPerSec / echo.meterValuesAckedPerSec, 3),
+          ackP99: round(gateway.ackP99Ms / echo.ackP99Ms, 1),
+          rssPer1000Connections: round(gateway.rssPer1000ConnectionsMb / echo.rssPer1000ConnectionsMb, 1),
+        },
+        targetMet,
+      },
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
