@@ -91,7 +91,7 @@ export class MessageLog {
       createTopic: sql('INSERT INTO topics (topic, partitions) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       createLogEnd: sql('INSERT INTO log_ends (topic, "partition", next_offset) VALUES (?, ?, 0) ON CONFLICT DO NOTHING'),
       claimOffset: sql(
-        'UPDATE log_ends SET next_offset = next_offset + 1 WHERE topic = ? AND "partition" = ? RETURNING next_offset - 1 AS "offset"',
+        'UPDATE log_ends SET next_offset = next_offset + ? WHERE topic = ? AND "partition" = ? RETURNING next_offset - ? AS "offset"',
       ),
       append: sql('INSERT INTO messages (topic, "partition", "offset", key, value, headers) VALUES (?, ?, ?, ?, ?, ?)'),
       read: sql(
@@ -115,7 +115,7 @@ export class MessageLog {
 
   /** Appends in one transaction; `synchronous` decides whether it is fsynced before returning. */
   append(messages: readonly NewMessage[], synchronous: 'FULL' | 'NORMAL'): TopicPartition[] {
-    const appendAll = () => this.transaction(() => messages.map((message) => this.appendOne(message)));
+    const appendAll = () => this.transaction(() => this.appendMany(messages));
     if (synchronous === 'NORMAL') return appendAll();
     this.db.exec('PRAGMA synchronous = FULL');
     try {
@@ -162,7 +162,7 @@ export class MessageLog {
   /** Both or neither: a crash in between would otherwise dead-letter the message twice or skip it. */
   appendAndCommit(message: NewMessage, group: string, consumed: StoredMessage): TopicPartition {
     return this.transaction(() => {
-      const appended = this.appendOne(message);
+      const [appended] = this.appendMany([message]) as [TopicPartition];
       this.commit(group, consumed.topic, consumed.partition, consumed.offset + 1);
       return appended;
     });
@@ -183,11 +183,24 @@ export class MessageLog {
     if (this.db.isOpen) this.db.close();
   }
 
-  private appendOne({ topic, key, value, headers }: NewMessage): TopicPartition {
-    const partition = partitionOf(key, this.ensureTopic(topic));
-    const { offset } = this.statements.claimOffset.get(topic, partition) as { offset: number };
-    this.statements.append.run(topic, partition, offset, key, value, JSON.stringify(headers));
-    return { topic, partition };
+  /** Offsets are claimed once per partition the messages go to, then handed out in message order. */
+  private appendMany(messages: readonly NewMessage[]): TopicPartition[] {
+    const placed = messages.map((message) => ({ message, partition: partitionOf(message.key, this.ensureTopic(message.topic)) }));
+    const counts = new Map<string, { topic: string; partition: number; count: number; next: number }>();
+    for (const { message, partition } of placed) {
+      const id = `${message.topic}\u0000${partition}`;
+      const known = counts.get(id);
+      if (known) known.count += 1;
+      else counts.set(id, { topic: message.topic, partition, count: 1, next: 0 });
+    }
+    for (const claim of counts.values()) {
+      claim.next = (this.statements.claimOffset.get(claim.count, claim.topic, claim.partition, claim.count) as { offset: number }).offset;
+    }
+    return placed.map(({ message: { topic, key, value, headers }, partition }) => {
+      const claim = counts.get(`${topic}\u0000${partition}`)!;
+      this.statements.append.run(topic, partition, claim.next++, key, value, JSON.stringify(headers));
+      return { topic, partition };
+    });
   }
 
   /** A topic keeps the partition count it was created with, so a key keeps its partition across restarts. */
