@@ -137,7 +137,12 @@ export class SimulatedCharger extends EventEmitter<ChargerEvents> {
       this.profile.meterStartWh ?? DEFAULT_METER_START_WH,
       this.scheduler,
       this.now,
-      (connector) => this.afterReply(() => this.reportStatus(connector)),
+      // The status is read now: by the time the reply is out, a later command may have changed it back,
+      // and the CSMS must still hear both changes.
+      (connector) => {
+        const status = connector.status;
+        this.afterReply(() => this.reportStatus(connector, false, status));
+      },
     );
     this.connection = new Connection(
       {
@@ -365,15 +370,15 @@ export class SimulatedCharger extends EventEmitter<ChargerEvents> {
   }
 
   /** Reports a status the CSMS has not heard yet (in its protocol's terms), or, forced, the current one. */
-  private reportStatus(connector: Connector, force = false): void {
+  private reportStatus(connector: Connector, force = false, status: ConnectorStatus = connector.status): void {
     if (!this.booted || !this.connection.isOnline) {
       this.lastReported.delete(connector.id);
       return;
     }
-    const reported = this.adapter.reportedStatus(connector.status);
+    const reported = this.adapter.reportedStatus(status);
     if (!force && this.lastReported.get(connector.id) === reported) return;
     this.lastReported.set(connector.id, reported);
-    this.fire(this.adapter.statusNotification(connector, connector.status));
+    this.fire(this.adapter.statusNotification(connector, status));
   }
 
   private remoteStart(request: StartRequest): boolean {
