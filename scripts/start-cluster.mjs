@@ -11,10 +11,19 @@ if (!process.env.KAFKA_BROKERS) {
   process.exit(1);
 }
 const basePort = Number(process.env.PORT ?? 8081);
+const portOf = (name) => basePort + SERVICES.indexOf(name);
+const scheme = process.env.TLS_CERT_FILE && process.env.TLS_KEY_FILE ? 'https' : 'http';
+// The reconciler's support timeline reads the gateway's, the OCPI connector's and the tariff engine's operations
+// APIs (docs/reconciliation.md); a URL already in the environment wins.
+const reconApis = {
+  RECON_GATEWAY_API_URL: process.env.RECON_GATEWAY_API_URL || `${scheme}://127.0.0.1:${portOf('charger-gateway')}`,
+  RECON_OCPI_API_URL: process.env.RECON_OCPI_API_URL || `${scheme}://127.0.0.1:${portOf('ocpi-connector')}`,
+  RECON_TARIFF_API_URL: process.env.RECON_TARIFF_API_URL || `${scheme}://127.0.0.1:${portOf('tariff-engine')}`,
+};
 const children = SERVICES.map((name, i) => {
   const port = basePort + i;
   const child = spawn(process.execPath, [join('services', name, 'dist', 'main.js')], {
-    env: { ...process.env, BUS: 'kafka', PORT: String(port) },
+    env: { ...process.env, BUS: 'kafka', PORT: String(port), ...(name === 'cdr-reconciler' ? reconApis : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {

@@ -13,7 +13,7 @@ const TIERS = ['unit', 'int', 'e2e'];
 const args = process.argv.slice(2);
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
-const chosen = args.filter((a, i) => TIERS.includes(a) && i !== filterAt + 1);
+const chosen = args.filter((a, i) => TIERS.includes(a) && (filterAt < 0 || i !== filterAt + 1));
 const tiers = chosen.length ? chosen : TIERS;
 const skipBuild = args.includes('--no-build');
 

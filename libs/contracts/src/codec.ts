@@ -41,9 +41,13 @@ import {
   CommandTimedOutSchema,
 } from './gen/roamgate/v1/command_pb.js';
 import {
+  GateDecisionAppliedSchema,
   GateEvaluatedSchema,
   LaunchEventSchema,
+  LaunchPausedSchema,
   LaunchPlanCreatedSchema,
+  LaunchPlanUpdatedSchema,
+  LaunchResumedSchema,
   ScopeChangedSchema,
 } from './gen/roamgate/v1/launch_pb.js';
 import {
@@ -78,6 +82,31 @@ import {
   TariffUnassignedSchema,
 } from './gen/roamgate/v1/tariff_pb.js';
 import { OcpiTokenStoredSchema, TokenEventSchema } from './gen/roamgate/v1/token_pb.js';
+import {
+  EvseAttachedSchema,
+  EvseDetachedSchema,
+  EvseStatusChangedSchema,
+  LocationCreatedSchema,
+  LocationEventSchema,
+  LocationUpdatedSchema,
+  PartnerScopeSetSchema,
+} from './gen/roamgate/v1/location_pb.js';
+import {
+  PartnerRecordsImportedSchema,
+  ReconciliationRunCompletedSchema,
+  ReconEventSchema,
+  ReconExceptionOpenedSchema,
+  ReconExceptionStatusChangedSchema,
+  ReconMatchesRecordedSchema,
+  ReconSettingsUpdatedSchema,
+} from './gen/roamgate/v1/recon_pb.js';
+import { HubClientInfoEventSchema, HubClientInfoStoredSchema } from './gen/roamgate/v1/hubclientinfo_pb.js';
+import {
+  TokenAuthorizationDecidedSchema,
+  TokenAuthEventSchema,
+  TokenAuthorizationRequestedSchema,
+  TokenAuthorizationTimedOutSchema,
+} from './gen/roamgate/v1/tokenauth_pb.js';
 
 /** The wrapper message of each topic family: its `event` oneof lists every event of the family. */
 export const eventFamilies = {
@@ -91,6 +120,10 @@ export const eventFamilies = {
   launch: LaunchEventSchema,
   tariff: TariffEventSchema,
   token: TokenEventSchema,
+  location: LocationEventSchema,
+  recon: ReconEventSchema,
+  hubclientinfo: HubClientInfoEventSchema,
+  tokenauth: TokenAuthEventSchema,
 } as const;
 
 export type EventFamily = keyof typeof eventFamilies;
@@ -142,6 +175,10 @@ export const eventSchemas = {
   LaunchPlanCreated: LaunchPlanCreatedSchema,
   GateEvaluated: GateEvaluatedSchema,
   ScopeChanged: ScopeChangedSchema,
+  LaunchPlanUpdated: LaunchPlanUpdatedSchema,
+  GateDecisionApplied: GateDecisionAppliedSchema,
+  LaunchPaused: LaunchPausedSchema,
+  LaunchResumed: LaunchResumedSchema,
 
   TariffPublished: TariffPublishedSchema,
   TariffDeleted: TariffDeletedSchema,
@@ -149,6 +186,26 @@ export const eventSchemas = {
   TariffUnassigned: TariffUnassignedSchema,
 
   OcpiTokenStored: OcpiTokenStoredSchema,
+
+  LocationCreated: LocationCreatedSchema,
+  LocationUpdated: LocationUpdatedSchema,
+  EvseAttached: EvseAttachedSchema,
+  EvseDetached: EvseDetachedSchema,
+  EvseStatusChanged: EvseStatusChangedSchema,
+  PartnerScopeSet: PartnerScopeSetSchema,
+
+  ReconSettingsUpdated: ReconSettingsUpdatedSchema,
+  PartnerRecordsImported: PartnerRecordsImportedSchema,
+  ReconciliationRunCompleted: ReconciliationRunCompletedSchema,
+  ReconMatchesRecorded: ReconMatchesRecordedSchema,
+  ReconExceptionOpened: ReconExceptionOpenedSchema,
+  ReconExceptionStatusChanged: ReconExceptionStatusChangedSchema,
+
+  HubClientInfoStored: HubClientInfoStoredSchema,
+
+  TokenAuthorizationRequested: TokenAuthorizationRequestedSchema,
+  TokenAuthorizationDecided: TokenAuthorizationDecidedSchema,
+  TokenAuthorizationTimedOut: TokenAuthorizationTimedOutSchema,
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -16,6 +16,7 @@ export {
   type TokenAuthorizationRequest,
   type TokenAuthorizer,
 } from './ocpp/token-authorizer';
+export { RealtimeAuthorization, tokenAuthorizationStreamName, type RealtimeAuthorizationSettings } from './ocpp/realtime-authorization';
 
 /** OCPP central system: charger connections, the OCPP message log, charger, session and command streams. */
 @Module({
@@ -24,6 +25,6 @@ export {
 export class ChargerGatewayModule {}
 
 export const chargerGateway: ServiceModule = {
-  descriptor: { name: 'charger-gateway', ownedCategories: ['charger', 'session', 'command', 'ocppids'] },
+  descriptor: { name: 'charger-gateway', ownedCategories: ['charger', 'session', 'command', 'ocppids', 'tokenauth'] },
   module: ChargerGatewayModule,
 };

@@ -1,1 +1,3 @@
 export * from './gate-evaluator.module';
+export * from './cli/launch.command';
+export { FACTS } from './facts/fact-documents';

@@ -1,6 +1,7 @@
 export * from './ocpi-connector.module';
 export * from './settings';
 export { registerPartnerCommands } from './cli/partners.command';
+export { registerLocationCommands } from './cli/locations.command';
 export { OcpiModuleRegistry, OCPI_VERSION, type OcpiModuleEndpoint } from './ocpi/transport/module-registry';
 export { OcpiEndpoint, OcpiReply } from './ocpi/transport/ocpi-endpoint';
 export { OcpiClient, OcpiCallError, type OutboundRequest } from './ocpi/transport/ocpi-client';
@@ -11,3 +12,9 @@ export { ocpiContext, type OcpiRequestContext } from './ocpi/transport/request-c
 export { CredentialsService } from './ocpi/credentials/credentials.service';
 export { CommandResults, CommandsService, evseUidOf, parseEvseUid, locationIdOf, type CommandResultDocument } from './ocpi/commands';
 export { TokensService, TokenRepository, type TokenAuthorizationDecision, type LocationReferences } from './ocpi/tokens';
+export { SessionDto, SessionPatchDto } from './ocpi/sessions/session.dto';
+export { CdrDto } from './ocpi/cdrs/cdr.dto';
+export { validationProblems } from './ocpi/transport/validation';
+export { TariffDto, TariffsSender, OCPI_TARIFFS, tariffPath } from './ocpi/tariffs';
+export { ClientInfoDto, HubClientInfoRepository, hubClientStreamName } from './ocpi/hubclientinfo';
+export { RealtimeAuthorizationResponder, TOKENAUTH_GROUP } from './ocpi/tokens';

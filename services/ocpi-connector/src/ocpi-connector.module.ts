@@ -15,12 +15,17 @@ import { OcpiRequestMiddleware } from './ocpi/transport/ocpi-request.middleware'
 import { VersionsController } from './ocpi/versions/versions.controller';
 import { CdrsController } from './ocpi/cdrs/cdrs.controller';
 import { CdrsSender } from './ocpi/cdrs/cdrs.sender';
+import { OcpiBusConsumers } from './ocpi/bus-consumers';
 import { OutboxController } from './ocpi/push/outbox.controller';
 import { PUSH_PROVIDERS } from './ocpi/push';
 import { SessionsController } from './ocpi/sessions/sessions.controller';
 import { SessionsSender } from './ocpi/sessions/sessions.sender';
 import { COMMANDS_CONTROLLERS, COMMANDS_PROVIDERS } from './ocpi/commands';
 import { TOKENS_CONTROLLERS, TOKENS_PROVIDERS } from './ocpi/tokens';
+import { LOCATIONS_CONTROLLERS, LOCATIONS_PROVIDERS } from './ocpi/locations';
+import { TARIFFS_CONTROLLERS, TARIFFS_PROVIDERS } from './ocpi/tariffs';
+import { HUBCLIENTINFO_CONTROLLERS, HUBCLIENTINFO_PROVIDERS } from './ocpi/hubclientinfo';
+import { PROBE_CONTROLLERS, PROBE_PROVIDERS } from './ocpi/probe';
 import { PartnerRepository } from './partners/partner.repository';
 import { loadOcpiSettings, OCPI_SETTINGS, type OcpiSettings } from './settings';
 
@@ -36,16 +41,20 @@ export class OcpiConnectorModule implements NestModule {
   static withSettings(override: Partial<OcpiSettings> = {}): DynamicModule {
     return {
       module: OcpiConnectorModule,
-      controllers: [VersionsController, CredentialsController, PartnersController, ...COMMANDS_CONTROLLERS, ...TOKENS_CONTROLLERS, OutboxController, SessionsController, CdrsController],
+      controllers: [VersionsController, CredentialsController, PartnersController, ...COMMANDS_CONTROLLERS, ...TOKENS_CONTROLLERS, ...LOCATIONS_CONTROLLERS, OutboxController, SessionsController, CdrsController, OcpiBusConsumers, ...TARIFFS_CONTROLLERS, ...HUBCLIENTINFO_CONTROLLERS, ...PROBE_CONTROLLERS],
       providers: [
         { provide: OCPI_SETTINGS, useFactory: (config: RoamgateConfig) => loadOcpiSettings(config, process.env, override), inject: [CONFIG] },
         { provide: APP_FILTER, useClass: OcpiExceptionFilter },
         ...TRANSPORT,
         ...COMMANDS_PROVIDERS,
         ...TOKENS_PROVIDERS,
+        ...LOCATIONS_PROVIDERS,
         ...PUSH_PROVIDERS,
         SessionsSender,
         CdrsSender,
+        ...TARIFFS_PROVIDERS,
+        ...HUBCLIENTINFO_PROVIDERS,
+        ...PROBE_PROVIDERS,
       ],
       exports: [OCPI_SETTINGS, ...TRANSPORT],
     };
@@ -57,6 +66,6 @@ export class OcpiConnectorModule implements NestModule {
 }
 
 export const ocpiConnector: ServiceModule = {
-  descriptor: { name: 'ocpi-connector', ownedCategories: ['partner', 'ocpi', 'token', 'commandresult'] },
+  descriptor: { name: 'ocpi-connector', ownedCategories: ['partner', 'ocpi', 'token', 'commandresult', 'location', 'hubclientinfo'] },
   module: OcpiConnectorModule.withSettings(),
 };

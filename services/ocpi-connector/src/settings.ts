@@ -17,12 +17,18 @@ export interface OcpiSettings {
   readonly requestTimeoutMs: number;
   /** 32-byte key sealing the tokens we present to partners. */
   readonly secretKey: Buffer;
+  /**
+   * OCPI_UNSCOPED_PARTNERS=none|all: what a partner that was never given a launch scope sees and may command.
+   * `none` (default): nothing, as the issue asks (each partner sees only its launch scope); `all`: every published EVSE.
+   */
+  readonly unscopedPartnersSeeAll: boolean;
 }
 
 /**
  * The OCPI settings are read from the environment here rather than in @roamgate/config, which has no OCPI
  * section yet: OCPI_COUNTRY_CODE, OCPI_PARTY_ID, OCPI_BUSINESS_NAME, OCPI_PAGE_LIMIT, OCPI_REQUEST_TIMEOUT_MS,
- * OCPI_SECRET_KEY (base64 of 32 bytes; otherwise generated once into <data dir>/ocpi-secret.key, mode 0600).
+ * OCPI_SECRET_KEY (base64 of 32 bytes; otherwise generated once into <data dir>/ocpi-secret.key, mode 0600),
+ * OCPI_UNSCOPED_PARTNERS (none).
  */
 export function loadOcpiSettings(config: RoamgateConfig, env: NodeJS.ProcessEnv = process.env, override: Partial<OcpiSettings> = {}): OcpiSettings {
   const countryCode = (env.OCPI_COUNTRY_CODE ?? 'NL').toUpperCase();
@@ -37,8 +43,15 @@ export function loadOcpiSettings(config: RoamgateConfig, env: NodeJS.ProcessEnv 
     pageLimit: positive(env.OCPI_PAGE_LIMIT, 'OCPI_PAGE_LIMIT', 100),
     requestTimeoutMs: positive(env.OCPI_REQUEST_TIMEOUT_MS, 'OCPI_REQUEST_TIMEOUT_MS', 10_000),
     secretKey: override.secretKey ?? secretKey(env.OCPI_SECRET_KEY, config.dataDir),
+    unscopedPartnersSeeAll: unscoped(env.OCPI_UNSCOPED_PARTNERS),
     ...override,
   };
+}
+
+function unscoped(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'none') return false;
+  if (value === 'all') return true;
+  throw new Error(`OCPI_UNSCOPED_PARTNERS: must be "none" or "all", got "${value}"`);
 }
 
 function positive(value: string | undefined, name: string, fallback: number): number {

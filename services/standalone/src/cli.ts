@@ -1,11 +1,14 @@
 import { Command } from 'commander';
 import { registerSimulateCommand } from '@roamgate/charger-simulator';
 import { registerSimulateEmspCommand } from '@roamgate/emsp-simulator';
-import { registerPartnerCommands } from '@roamgate/ocpi-connector';
+import { registerLocationCommands, registerPartnerCommands } from '@roamgate/ocpi-connector';
 import { registerChargerCommands } from '@roamgate/charger-gateway';
+import { registerReconCommands, registerSessionExplainCommand } from '@roamgate/cdr-reconciler';
+import { registerLaunchCommands } from '@roamgate/gate-evaluator';
 import { runMain } from '@roamgate/runtime';
 import { registerReplayCommands, registerTariffCommands, registerTariffManagementCommands } from '@roamgate/tariff-engine';
 import { startStandalone } from './standalone';
+import { registerDemoCommand } from './demo';
 
 export function buildCli(): Command {
   const program = new Command('roamgate')
@@ -26,11 +29,16 @@ export function buildCli(): Command {
 
   registerChargerCommands(program);
   registerPartnerCommands(program);
+  registerLocationCommands(program);
   registerSimulateCommand(program);
   registerSimulateEmspCommand(program);
   registerTariffCommands(program);
   registerTariffManagementCommands(program);
   registerReplayCommands(program);
+  registerReconCommands(program);
+  registerSessionExplainCommand(program);
+  registerLaunchCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -78,6 +78,9 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
     partnerId = await register(emsp, 'EMS');
     await register(other, 'EM2');
     assert.equal((await api('POST', '/api/v1/chargers', { id: CHARGER, password: 'charger-secret-1', locationId: LOCATION })).status, 201);
+    // OCPI_UNSCOPED_PARTNERS is `none` by default: EMS commands the charger through its launch scope; EM2 gets none.
+    const scoped = await api('PUT', `/api/v1/partners/${partnerId}/scope`, { charger_ids: [CHARGER], reason: 'e2e pilot' });
+    assert.equal(scoped.status, 200, JSON.stringify(scoped.body));
     charger = await startSimulatedCharger({
       url: `ws://127.0.0.1:${port}/ocpp`,
       id: CHARGER,
@@ -115,6 +118,16 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
     assert.equal(start.response?.result, 'ACCEPTED', JSON.stringify(start.response));
     assert.equal(start.response?.timeout, 30);
     assert.equal((await start.result).result, 'ACCEPTED');
+    // The CommandResult POST is made while handling the charger's answer off the bus: it carries the eMSP's own
+    // X-Correlation-ID of the START_SESSION, which travelled with the command's events.
+    const startCall = emsp.received.calls.filter((c) => c.direction === 'out' && c.method === 'POST' && c.url.endsWith('/START_SESSION')).at(-1)!;
+    // (The simulator logs the call once it has answered it, just after the result is handed over.)
+    const resultPost = await waitFor(
+      () => emsp.received.calls.find((c) => c.direction === 'in' && c.method === 'POST' && new URL(c.url).pathname === new URL(start.responseUrl).pathname),
+      'the CommandResult POST in the eMSP log',
+    );
+    assert.ok(startCall.requestHeaders['x-correlation-id'], 'the eMSP sent an X-Correlation-ID');
+    assert.equal(resultPost.requestHeaders['x-correlation-id'], startCall.requestHeaders['x-correlation-id']);
     const session = await activeSession();
 
     const foreign = await other.sendCommand('STOP_SESSION', { session_id: session.id });
@@ -135,6 +148,12 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
     const evse = await emsp.sendCommand('UNLOCK_CONNECTOR', { location_id: LOCATION, evse_uid: 'OTHER-CP-1', connector_id: '1' });
     assert.equal(evse.response?.result, 'REJECTED');
     assert.match(String(evse.response?.message?.[0]?.text ?? ''), /unknown EVSE OTHER-CP-1/);
+  });
+
+  it('rejects every command of a partner without a launch scope, saying so', async () => {
+    const start = await other.sendCommand('START_SESSION', { token: { ...token('RFID-EM2'), party_id: 'EM2' }, location_id: LOCATION, evse_uid: `${CHARGER}-1`, connector_id: '1' });
+    assert.equal(start.response?.result, 'REJECTED');
+    assert.match(String(start.response?.message?.[0]?.text ?? ''), /no launch scope has been agreed with this partner/);
   });
 
   it('answers an invalid command body with 400 / 2001', async () => {

@@ -8,12 +8,18 @@ import { AuthorizationSource, AuthorizationStatus, ChargingState } from '../gen/
 import { CommandKind, CommandOrigin, CommandResult } from '../gen/roamgate/v1/command_pb.js';
 import { CredentialsInitiator, InterfaceRole, OcpiCallDirection, PartyRoleKind } from '../gen/roamgate/v1/partner_pb.js';
 import { EvaluationTrigger, GateDecision, LaunchPhase, TariffOwner, WhitelistType } from '../gen/roamgate/v1/launch_pb.js';
+import { ReconExceptionStatus, ReconExceptionType, ReconOwner } from '../gen/roamgate/v1/recon_pb.js';
 
 const at = (iso: string) => timestampFromMs(Date.parse(iso));
 const t0 = '2025-03-01T09:00:00Z';
 const token = { id: '04A1B2C3D4', type: 'ISO14443' };
 const eur = (excl: string, incl?: string) => (incl === undefined ? { exclVat: excl } : { exclVat: excl, inclVat: incl });
 
+const locationDetails = {
+  countryCode: 'NL', partyId: 'RGT', publish: true, name: 'Gent Zuid', address: 'F.Rooseveltlaan 3A', city: 'Gent', postalCode: '9000', country: 'BEL',
+  coordinates: { latitude: '51.047599', longitude: '3.729944' }, parkingType: 'ON_STREET', operator: { name: 'Roamgate CPO' }, timeZone: 'Europe/Brussels',
+  openingTimesJson: '{"twentyfourseven":true}',
+};
 const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
   ChargerRegistered: { chargerId: 'CP-001', occurredAt: at(t0), passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA', securityProfile: 1, locationId: 'LOC1', tags: ['pilot'] },
   ChargerBooted: {
@@ -130,6 +136,14 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
     planId: 'L-1', occurredAt: at(t0), partnerId: 'NL-EMS', previousPhase: LaunchPhase.SCOPE, phase: LaunchPhase.COMMAND_AND_SESSION_INTEGRITY,
     chargerGroup: { chargerIds: ['CP-001', 'CP-002'] }, addedChargerIds: ['CP-002'], evaluationId: 'E-2', changedBy: 'gate-evaluator',
   },
+  LaunchPlanUpdated: {
+    planId: 'L-1', occurredAt: at(t0), gateThresholds: { command_success_rate: '0.97' }, evaluationWindowSeconds: 604800, tariffOwner: TariffOwner.CPO,
+    tokenFlows: [{ tokenType: 'APP_USER', whitelist: WhitelistType.NEVER, realTimeAuthorization: true }], sourcesOfTruth: [{ object: 'TOKENS', owner: 'PARTNER' }],
+    expansionWaves: [{ selector: { vendors: ['Acme'], models: ['X2'] } }], updatedBy: 'cli:operator', reason: 'finance asked for a stricter command gate',
+  },
+  GateDecisionApplied: { planId: 'L-1', occurredAt: at(t0), evaluationId: 'E-2', decision: GateDecision.EXPAND, appliedBy: 'cli:operator', note: 'signed off by ops' },
+  LaunchPaused: { planId: 'L-1', occurredAt: at(t0), evaluationId: 'E-1', rule: 'unattributed_issues', pausedBy: 'cli:operator', reason: 'UNKNOWN owners' },
+  LaunchResumed: { planId: 'L-1', occurredAt: at(t0), resumedBy: 'cli:operator', reason: 'faulty firmware attributed to the charger vendor' },
   TariffPublished: {
     tariffId: 'T1', occurredAt: at(t0), countryCode: 'NL', partyId: 'RGT', currency: 'EUR', lastUpdated: at('2025-02-01T00:00:00Z'),
     tariffJson: '{"country_code":"NL","party_id":"RGT","id":"T1","currency":"EUR","elements":[{"price_components":[{"type":"ENERGY","price":0.25,"step_size":1}]}],"last_updated":"2025-02-01T00:00:00Z"}',
@@ -144,11 +158,60 @@ const samples: { [T in EventType]: MessageInitShape<EventSchema<T>> } = {
     tariffId: 'T1', occurredAt: at('2025-03-02T09:00:00Z'), assignmentId: 'A-1', target: { chargerId: 'CP-001', evseId: 0 },
     validUntil: at('2025-03-02T09:00:00Z'), reason: 'unassigned', unassignedBy: 'api',
   },
+  LocationCreated: { locationId: 'LOC1', occurredAt: at(t0), details: locationDetails, changedBy: 'api' },
+  LocationUpdated: { locationId: 'LOC1', occurredAt: at(t0), details: { ...locationDetails, name: 'Gent Zuid P+R' }, changedBy: 'api' },
+  EvseAttached: {
+    locationId: 'LOC1', occurredAt: at(t0), changedBy: 'api',
+    evse: {
+      uid: 'CP-001-1', evseId: 'NL*RGT*E0001*1', chargerId: 'CP-001', evse: 1, capabilities: ['REMOTE_START_STOP_CAPABLE'], floorLevel: '-1', physicalReference: '1',
+      connectors: [{ id: '1', ocppConnectorId: 1, standard: 'IEC_62196_T2', format: 'SOCKET', powerType: 'AC_3_PHASE', maxVoltage: 230, maxAmperage: 32, maxElectricPower: 22000, tariffIds: ['T1'] }],
+    },
+  },
+  EvseDetached: { locationId: 'LOC1', occurredAt: at(t0), evseUid: 'CP-001-1', changedBy: 'api' },
+  EvseStatusChanged: { locationId: 'LOC1', occurredAt: at(t0), evseUid: 'CP-001-1', status: 'CHARGING', ocppStatus: 'Charging', sourceEventId: 'e-1' },
+  PartnerScopeSet: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), evseUids: ['CP-001-1'], locationIds: ['LOC2'], chargerIds: ['CP-009'], changedBy: 'gate-evaluator', reason: 'EXPAND',
+    planId: 'plan-1', sourceEventId: 'e-2',
+  },
   OcpiTokenStored: {
     partnerId: 'NL-EMS', occurredAt: at(t0), countryCode: 'NL', partyId: 'EMS', uid: '012345678', type: 'RFID', contractId: 'NL8ACC12E46L89',
     valid: true, whitelist: WhitelistType.ALLOWED, lastUpdated: at('2025-02-01T00:00:00Z'),
     tokenJson: '{"country_code":"NL","party_id":"EMS","uid":"012345678","type":"RFID","contract_id":"NL8ACC12E46L89","issuer":"Example","valid":true,"whitelist":"ALLOWED","last_updated":"2025-02-01T00:00:00Z"}',
   },
+  ReconSettingsUpdated: {
+    partnerId: 'NL-EMS', occurredAt: at(t0), mappingJson: '{"cdrId":"cdr_id","kwh":"total_energy_kwh"}', tolerances: { amountMinor: 1, energyWh: 10, timeS: 60 }, defaultFormat: 'csv',
+  },
+  PartnerRecordsImported: {
+    runId: 'run-1', occurredAt: at(t0), partnerId: 'NL-EMS', fileName: 'settlement-2025-03.csv', format: 'csv', records: 1200n, parseErrors: 1n, bytes: 98_304n,
+    mappingJson: '{"cdrId":"cdr_id"}', tolerances: { amountMinor: 1, energyWh: 10, timeS: 60 }, parseErrorSamples: ['line 17: kwh: not a decimal'], sha256: 'ab'.repeat(32),
+  },
+  ReconciliationRunCompleted: {
+    runId: 'run-1', occurredAt: at(t0), partnerId: 'NL-EMS', periodFrom: at('2025-03-01T00:00:00Z'), periodTo: at('2025-04-01T00:00:00Z'), ourCdrs: 1201n,
+    partnerRecords: 1200n, matched: 1198n, matchedClean: 1190n, exceptions: 11n, exceptionsOpened: 9n, durationMs: 840,
+  },
+  ReconMatchesRecorded: { runId: 'run-1', occurredAt: at(t0), partnerId: 'NL-EMS', matches: [{ ourCdrId: 'CDR-1', partnerRef: 'line 2', sessionId: 'S-1', matchedBy: 'ID', clean: true }] },
+  ReconExceptionOpened: {
+    exceptionId: 'exc-1', occurredAt: at(t0), runId: 'run-1', partnerId: 'NL-EMS', type: ReconExceptionType.AMOUNT_MISMATCH, owner: ReconOwner.PARTNER,
+    rule: 'partner-priced-other-amount', facts: { ourAmountExclVat: '12.34', partnerAmountExclVat: '13.34' }, ourCdrId: 'CDR-1', partnerRef: 'line 2',
+    sessionId: 'S-1', amountAtRisk: '1.00', currency: 'EUR', detail: 'partner amount 13.34 EUR, ours 12.34 EUR', sessionStart: at(t0),
+  },
+  ReconExceptionStatusChanged: {
+    exceptionId: 'exc-1', occurredAt: at(t0), partnerId: 'NL-EMS', from: ReconExceptionStatus.INVESTIGATING, to: ReconExceptionStatus.RESOLVED,
+    resolution: 'PARTNER_CORRECTED', note: 'partner re-sent the record', changedBy: 'api',
+  },
+  HubClientInfoStored: {
+    partnerId: 'NL-HUB', occurredAt: at(t0), countryCode: 'DE', partyId: 'EMP', role: 'EMSP', status: 'CONNECTED', lastUpdated: at('2025-02-01T00:00:00Z'),
+    clientInfoJson: '{"country_code":"DE","party_id":"EMP","role":"EMSP","status":"CONNECTED","last_updated":"2025-02-01T00:00:00Z"}',
+  },
+  TokenAuthorizationRequested: {
+    requestId: 'ra-1', occurredAt: at(t0), chargerId: 'CP-001', evseId: 1, connectorId: 1, partnerId: 'NL-EMS', uid: '012345678', tokenType: 'RFID',
+    whitelist: WhitelistType.ALLOWED, action: 'Authorize', deadline: at('2025-03-01T09:00:04Z'),
+  },
+  TokenAuthorizationDecided: {
+    requestId: 'ra-1', occurredAt: at(t0), partnerId: 'NL-EMS', allowed: 'ALLOWED', emspReached: true, authorizationReference: 'AUTH-000001',
+    locationId: 'LOC1', evseUids: ['CP-001-1'], latencyMs: 120,
+  },
+  TokenAuthorizationTimedOut: { requestId: 'ra-1', occurredAt: at('2025-03-01T09:00:04Z'), status: AuthorizationStatus.ACCEPTED },
 };
 
 /** A valid, realistic example of each event type, for tests of anything that stores or carries events. */

@@ -1,7 +1,7 @@
 export * from './shared/errors.js';
 export * from './shared/decimal.js';
 export { parseOcppTime, ocppTime } from './shared/time.js';
-export * from './shared/events.js';
+export { domainEvent, fromStoredEvent, toStoredEvent, type DomainEvent, type EventInit, type StoredEvent } from '@roamgate/contracts';
 export * from './shared/decider.js';
 
 export * from './charger/charger.js';

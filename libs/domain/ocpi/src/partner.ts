@@ -1,14 +1,15 @@
 import {
   CredentialsInitiator,
+  domainEvent,
   InterfaceRole,
   PartyRoleKind,
   timestampDate,
   timestampFromDate,
+  type DomainEvent,
   type Endpoint as EndpointMessage,
   type PartyRole as PartyRoleMessage,
 } from '@roamgate/contracts';
 import { OcpiDomainError } from './errors.js';
-import { domainEvent, type DomainEvent } from './events.js';
 
 export const partnerStreamName = (partnerId: string): string => `partner-${partnerId}`;
 export const ocpiCallStreamName = (partnerId: string): string => `ocpi-${partnerId}`;
@@ -320,6 +321,9 @@ function evolve(state: PartnerState, event: PartnerEvent): PartnerState {
         outboundTokenSealed: undefined,
         updatedAt: at,
       };
+    default:
+      // Other events share the partner stream (PartnerScopeSet, the launch scope): not part of the credentials state.
+      return state;
   }
 }
 

@@ -164,6 +164,7 @@ class PartitionWorker {
   private async processBatch(batch: readonly StoredMessage[]): Promise<boolean> {
     const member = this.owner;
     if (member?.batchHandler === undefined) return false;
+    this.context.log.flushCommitsFor(this.group, this.topic, this.partition);
     const done = member.batchHandler(batch.map((message) => ({ ...message, attempt: 1 }))).then(
       () => true,
       () => false,
@@ -195,6 +196,8 @@ class PartitionWorker {
   }
 
   private async attempt(member: Member, message: StoredMessage, attempt: number): Promise<'handled' | 'retry'> {
+    // The previous message's commit is on disk before the next handler runs: a crash redelivers only the message in flight.
+    this.context.log.flushCommitsFor(this.group, this.topic, this.partition);
     try {
       await member.handler({ ...message, attempt });
     } catch (error) {
@@ -253,7 +256,7 @@ export class InProcessBus implements Bus {
       throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
     }
     this.publishSynchronous = options.publishSynchronous ?? 'FULL';
-    this.log = new MessageLog(options.file ?? ':memory:', partitions);
+    this.log = new MessageLog(options.file ?? ':memory:', partitions, (error) => this.context.onError(error));
     this.context = {
       log: this.log,
       deadLettered: (appended) => this.wakeConsumersOf([appended]),

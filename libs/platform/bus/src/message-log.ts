@@ -29,13 +29,33 @@ interface MessageRow {
   headers: string;
 }
 
+/** Messages kept in memory per partition (between this and twice as many), for the groups that read what was just appended. */
+const TAIL_SIZE = 1_000;
+
+interface PendingCommit {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  nextOffset: number;
+}
+
 /**
  * The bus's storage: an append-only log per topic-partition and the next offset each group will
  * read. Offsets come from log_ends rather than MAX(offset), so pruning never lets an offset be reused.
+ *
+ * Every group reads every message, mostly right after it was appended: the latest messages of each
+ * partition this connection appended are kept in memory (a tail with consecutive offsets) and read from
+ * there, so N groups do not mean N reads and N header parses. Offset commits are held until the
+ * group's partition needs them written (before its next handler call, see `flushCommitsFor`), before
+ * anything reads them, or the end of the turn, and written together: the consumers making progress at
+ * the same time share one transaction, and a crash still redelivers at most the message in flight.
  */
 export class MessageLog {
   private readonly db: DatabaseSync;
   private readonly partitionsByTopic = new Map<string, number>();
+  private readonly tails = new Map<string, StoredMessage[]>();
+  private readonly pendingCommits = new Map<string, PendingCommit>();
+  private commitsScheduled = false;
   private readonly statements: Record<
     | 'topicPartitions'
     | 'createTopic'
@@ -54,6 +74,8 @@ export class MessageLog {
   constructor(
     file: string,
     private readonly defaultPartitions: number,
+    private readonly onCommitError: (error: unknown) => void = (error) =>
+      process.emitWarning(`in-process bus offset commit failed: ${String(error)}`, 'RoamgateBusWarning'),
   ) {
     // NORMAL suits offset commits (a lost one is a redelivery); append raises it per call when asked.
     this.db = openDatabase(file, { synchronous: 'NORMAL' });
@@ -116,16 +138,26 @@ export class MessageLog {
   /** Appends in one transaction; `synchronous` decides whether it is fsynced before returning. */
   append(messages: readonly NewMessage[], synchronous: 'FULL' | 'NORMAL'): TopicPartition[] {
     const appendAll = () => this.transaction(() => this.appendMany(messages));
-    if (synchronous === 'NORMAL') return appendAll();
-    this.db.exec('PRAGMA synchronous = FULL');
-    try {
-      return appendAll();
-    } finally {
-      this.db.exec('PRAGMA synchronous = NORMAL');
+    let stored: StoredMessage[];
+    if (synchronous === 'NORMAL') stored = appendAll();
+    else {
+      this.db.exec('PRAGMA synchronous = FULL');
+      try {
+        stored = appendAll();
+      } finally {
+        this.db.exec('PRAGMA synchronous = NORMAL');
+      }
     }
+    for (const message of stored) this.remember(message);
+    return stored.map(({ topic, partition }) => ({ topic, partition }));
   }
 
   read(topic: string, partition: number, fromOffset: number, limit: number): StoredMessage[] {
+    const tail = this.tails.get(partitionId(topic, partition));
+    const first = tail?.[0]?.offset;
+    if (tail !== undefined && first !== undefined && fromOffset >= first && fromOffset - first < tail.length) {
+      return tail.slice(fromOffset - first, fromOffset - first + limit);
+    }
     const rows = this.statements.read.all(topic, partition, fromOffset, limit) as unknown as MessageRow[];
     return rows.map((row) => ({
       topic,
@@ -143,6 +175,7 @@ export class MessageLog {
    * (Kafka's auto.offset.reset=earliest) and from then on holds back pruning of what it has not read.
    */
   join(group: string, topic: string): number[] {
+    this.flushCommits();
     return this.transaction(() => {
       const partitions = this.ensureTopic(topic);
       const next: number[] = [];
@@ -155,20 +188,56 @@ export class MessageLog {
     });
   }
 
+  /** Written later, with other commits; see the class comment. */
   commit(group: string, topic: string, partition: number, nextOffset: number): void {
-    this.statements.commit.run(nextOffset, group, topic, partition);
+    const id = `${group}\u0000${partitionId(topic, partition)}`;
+    const pending = this.pendingCommits.get(id);
+    if (pending === undefined) this.pendingCommits.set(id, { group, topic, partition, nextOffset });
+    else pending.nextOffset = Math.max(pending.nextOffset, nextOffset);
+    if (this.commitsScheduled) return;
+    this.commitsScheduled = true;
+    setImmediate(() => {
+      this.commitsScheduled = false;
+      try {
+        this.flushCommits();
+      } catch (error) {
+        this.onCommitError(error);
+      }
+    });
+  }
+
+  /** Writes the pending commits when one of them is this group's on this partition. */
+  flushCommitsFor(group: string, topic: string, partition: number): void {
+    if (this.pendingCommits.has(`${group}\u0000${partitionId(topic, partition)}`)) this.flushCommits();
+  }
+
+  /** Writes the offset commits not written yet; on failure they stay pending for the next try. */
+  flushCommits(): void {
+    if (this.pendingCommits.size === 0 || !this.db.isOpen) return;
+    const commits = [...this.pendingCommits.values()];
+    this.transaction(() => {
+      for (const { group, topic, partition, nextOffset } of commits) this.statements.commit.run(nextOffset, group, topic, partition);
+    });
+    for (const commit of commits) {
+      const id = `${commit.group}\u0000${partitionId(commit.topic, commit.partition)}`;
+      if (this.pendingCommits.get(id)?.nextOffset === commit.nextOffset) this.pendingCommits.delete(id);
+    }
   }
 
   /** Both or neither: a crash in between would otherwise dead-letter the message twice or skip it. */
   appendAndCommit(message: NewMessage, group: string, consumed: StoredMessage): TopicPartition {
-    return this.transaction(() => {
-      const [appended] = this.appendMany([message]) as [TopicPartition];
-      this.commit(group, consumed.topic, consumed.partition, consumed.offset + 1);
-      return appended;
+    this.flushCommits();
+    const [appended] = this.transaction(() => {
+      const stored = this.appendMany([message]);
+      this.statements.commit.run(consumed.offset + 1, group, consumed.topic, consumed.partition);
+      return stored;
     });
+    this.remember(appended!);
+    return { topic: appended!.topic, partition: appended!.partition };
   }
 
   prune(): number {
+    this.flushCommits();
     return this.transaction(() => {
       let pruned = 0;
       const floors = this.statements.retentionFloors.all() as unknown as (TopicPartition & { floor: number })[];
@@ -180,11 +249,16 @@ export class MessageLog {
   }
 
   close(): void {
-    if (this.db.isOpen) this.db.close();
+    if (!this.db.isOpen) return;
+    try {
+      this.flushCommits();
+    } finally {
+      this.db.close();
+    }
   }
 
   /** Offsets are claimed once per partition the messages go to, then handed out in message order. */
-  private appendMany(messages: readonly NewMessage[]): TopicPartition[] {
+  private appendMany(messages: readonly NewMessage[]): StoredMessage[] {
     const placed = messages.map((message) => ({ message, partition: partitionOf(message.key, this.ensureTopic(message.topic)) }));
     const counts = new Map<string, { topic: string; partition: number; count: number; next: number }>();
     for (const { message, partition } of placed) {
@@ -198,9 +272,22 @@ export class MessageLog {
     }
     return placed.map(({ message: { topic, key, value, headers }, partition }) => {
       const claim = counts.get(`${topic}\u0000${partition}`)!;
-      this.statements.append.run(topic, partition, claim.next++, key, value, JSON.stringify(headers));
-      return { topic, partition };
+      const offset = claim.next++;
+      this.statements.append.run(topic, partition, offset, key, value, JSON.stringify(headers));
+      return { topic, partition, offset, key, value, headers: Object.freeze({ ...headers }) };
     });
+  }
+
+  /** Extends the partition's tail when the message follows it; otherwise (another writer came between) starts it anew. */
+  private remember(message: StoredMessage): void {
+    const id = partitionId(message.topic, message.partition);
+    const tail = this.tails.get(id);
+    if (tail === undefined || tail.length === 0 || tail[tail.length - 1]!.offset + 1 !== message.offset) {
+      this.tails.set(id, [message]);
+      return;
+    }
+    tail.push(message);
+    if (tail.length >= 2 * TAIL_SIZE) tail.splice(0, TAIL_SIZE);
   }
 
   /** A topic keeps the partition count it was created with, so a key keeps its partition across restarts. */
@@ -224,6 +311,8 @@ export class MessageLog {
     }
   }
 }
+
+const partitionId = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** FNV-1a over UTF-16 code units: stable across processes and restarts. */
 export function partitionOf(key: string, partitions: number): number {

@@ -39,11 +39,11 @@ describe('sqlite read-model store', () => {
     const plan = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((row) => row.detail).join('; ');
     assert.match(
-      plan(`SELECT id FROM "rm_chargers" WHERE json_extract(data, '$.site.city') = 'Bern'`),
+      plan(`SELECT id FROM "rm_chargers" WHERE json_extract(keys, '$."site.city"') = 'Bern'`),
       /USING INDEX "?rm_chargers__site__city"?/,
     );
     assert.match(
-      plan(`SELECT id FROM "rm_chargers" ORDER BY json_extract(data, '$.status') ASC`),
+      plan(`SELECT id FROM "rm_chargers" ORDER BY json_extract(keys, '$."status"') ASC`),
       /SCAN "?rm_chargers"? USING INDEX "?rm_chargers__status"?/,
     );
     db.close();
@@ -70,6 +70,35 @@ describe('sqlite read-model store', () => {
       .map((row) => row['name']);
     db.close();
     assert.deepEqual(indexes, ['rm_tariffs__currency']);
+  });
+
+  it('takes over a collection written by an older version (indexes on the document itself)', async () => {
+    const file = storeFile();
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE read_model_collections (name TEXT PRIMARY KEY, indexes TEXT NOT NULL) STRICT;
+      CREATE TABLE rm_sessions (id TEXT PRIMARY KEY, revision INTEGER NOT NULL, data TEXT NOT NULL) STRICT;
+      CREATE INDEX rm_sessions__status ON rm_sessions (json_extract(data, '$.status'));
+      CREATE INDEX rm_sessions__live ON rm_sessions (json_extract(data, '$.live'));
+      INSERT INTO read_model_collections VALUES ('sessions', '["status","live"]');
+      INSERT INTO rm_sessions VALUES ('s-1', 3, '{"status":"ACTIVE","live":true}'), ('s-2', 1, '{"status":"COMPLETED","live":1}');
+    `);
+    old.close();
+
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'sessions', indexes: ['status', 'live'] });
+    assert.deepEqual((await store.find('sessions', { where: { status: 'ACTIVE' } })).items.map((d) => d.id), ['s-1']);
+    assert.deepEqual((await store.find('sessions', { where: { live: true } })).items.map((d) => d.id), ['s-1'], 'a stored 1 is not true');
+    assert.equal(await store.upsert('sessions', 's-1', { status: 'ACTIVE', live: true, meter: 5 }, 3), false, 'the revision guard holds');
+    assert.equal(await store.upsert('sessions', 's-2', { status: 'ACTIVE', live: true }, 2), true);
+    assert.deepEqual((await store.find('sessions', { where: { status: 'ACTIVE' }, sort: { field: 'status', direction: 'asc' } })).total, 2);
+    await store.close();
+
+    const db = new DatabaseSync(file);
+    const sqls = db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rm_sessions' AND sql IS NOT NULL").all().map((row) => String(row['sql']));
+    db.close();
+    assert.equal(sqls.length, 2);
+    assert.ok(sqls.every((sql) => sql.includes('json_extract(keys,')), sqls.join('; '));
   });
 
   it('refuses two collection names that differ only in case', async () => {

@@ -31,7 +31,12 @@ const FIELD_PATH = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i;
 interface Collection {
   readonly table: string;
   readonly indexes: ReadonlySet<string>;
-  readonly upsert: StatementSync;
+  /** The indexed fields in index order: the shape of the `keys` column. */
+  readonly fields: readonly string[];
+  readonly current: StatementSync;
+  readonly insert: StatementSync;
+  readonly updateData: StatementSync;
+  readonly updateAll: StatementSync;
   readonly get: StatementSync;
   readonly delete: StatementSync;
 }
@@ -51,9 +56,12 @@ interface PendingWrite {
 type Outcome = { readonly ok: true; readonly written: boolean } | { readonly ok: false; readonly error: unknown };
 
 /**
- * One table per collection (`rm_<name>`): id, revision and the document as JSON; every indexed
- * field is an expression index on json_extract(data, '$.<path>'), and find() filters and sorts on
- * that same expression so SQLite uses the index.
+ * One table per collection (`rm_<name>`): id, revision, the document as JSON, and `keys`: the
+ * indexed fields' values as a JSON object by path. Every indexed field is an expression index on
+ * json_extract(keys, '$."<path>"'), and find() filters and sorts on that same expression so SQLite
+ * uses the index. An upsert that leaves the indexed values as they were writes only `data` and
+ * `revision`, so SQLite leaves the indexes alone: a projection updating a document on every event
+ * (a session on every meter value) rewrites one table page instead of one page per index.
  *
  * Group commit: the upserts and deletes of one turn of the event loop are written in one transaction,
  * in call order, and resolve once it committed; reads see a write once it resolved.
@@ -86,13 +94,21 @@ export class SqliteReadModelStore implements ReadModelStore {
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${quote(table)} (
         id TEXT PRIMARY KEY,
         revision INTEGER NOT NULL,
-        data TEXT NOT NULL
+        data TEXT NOT NULL,
+        keys TEXT
       ) STRICT`);
+      const columns = this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[];
+      // Tables from before the keys column get it, filled from the documents.
+      if (!columns.some((column) => column.name === 'keys')) this.db.exec(`ALTER TABLE ${quote(table)} ADD COLUMN keys TEXT`);
+      const before = this.db.prepare('SELECT indexes FROM read_model_collections WHERE name = ?').get(spec.name) as { indexes: string } | undefined;
+      const refill = before === undefined || before.indexes !== JSON.stringify(indexes) ? '' : 'WHERE keys IS NULL';
+      this.db.exec(`UPDATE ${quote(table)} SET keys = ${keysFromData(indexes)} ${refill}`);
       const wanted = new Set(indexes.map((field) => indexOf(table, field)));
       const existing = this.db
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
-        .all(table) as { name: string }[];
-      for (const { name } of existing) if (!wanted.has(name)) this.db.exec(`DROP INDEX ${quote(name)}`);
+        .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+        .all(table) as { name: string; sql: string }[];
+      // Indexes of older versions (on json_extract(data, ...)) are rebuilt on keys.
+      for (const { name, sql } of existing) if (!wanted.has(name) || !sql.includes('json_extract(keys,')) this.db.exec(`DROP INDEX ${quote(name)}`);
       for (const field of indexes) {
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(indexOf(table, field))} ON ${quote(table)} (${extract(field)})`);
       }
@@ -107,9 +123,17 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async upsert<T extends Document>(collection: string, id: string, data: T, revision: number): Promise<boolean> {
     assertRevision(revision);
-    const { upsert } = this.collection(collection);
+    const { fields, current, insert, updateData, updateAll } = this.collection(collection);
     const json = JSON.stringify(data);
-    return this.write(() => Number(upsert.run(id, revision, json).changes) > 0);
+    const keys = keysOf(data, fields);
+    return this.write(() => {
+      const stored = current.get(id) as { revision: number; keys: string | null } | undefined;
+      if (stored === undefined) return Number(insert.run(id, revision, json, keys).changes) > 0;
+      if (stored.revision >= revision) return false;
+      if (stored.keys === keys) updateData.run(revision, json, id);
+      else updateAll.run(revision, json, keys, id);
+      return true;
+    });
   }
 
   async get<T extends Document>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
@@ -215,11 +239,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     return {
       table,
       indexes: new Set(indexes),
-      upsert: this.db.prepare(
-        `INSERT INTO ${t} (id, revision, data) VALUES (?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data
-         WHERE excluded.revision > ${t}.revision`,
-      ),
+      fields: indexes,
+      current: this.db.prepare(`SELECT revision, keys FROM ${t} WHERE id = ?`),
+      insert: this.db.prepare(`INSERT INTO ${t} (id, revision, data, keys) VALUES (?, ?, ?, ?)`),
+      updateData: this.db.prepare(`UPDATE ${t} SET revision = ?, data = ? WHERE id = ?`),
+      updateAll: this.db.prepare(`UPDATE ${t} SET revision = ?, data = ?, keys = ? WHERE id = ?`),
       get: this.db.prepare(`SELECT id, revision, data FROM ${t} WHERE id = ?`),
       delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ? AND revision < ?`),
     };
@@ -230,7 +254,22 @@ const tableOf = (collection: string): string => `rm_${collection}`;
 const indexOf = (table: string, field: string): string => `${table}__${field.replaceAll('.', '__')}`;
 const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
 /** Paths are checked against FIELD_PATH, so they are safe inside the SQL string literal. */
-const extract = (field: string): string => `json_extract(data, '$.${field}')`;
+const extract = (field: string): string => `json_extract(keys, '$."${field}"')`;
+
+/** The `keys` of a document: its indexed values by path, in index order; a missing value is left out (it reads as null). */
+function keysOf(data: Document, fields: readonly string[]): string {
+  const keys: Record<string, unknown> = {};
+  for (const field of fields) {
+    let value: unknown = data;
+    for (const step of field.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[step] : undefined;
+    if (value !== undefined) keys[field] = value;
+  }
+  return JSON.stringify(keys);
+}
+
+/** The same in SQL, for documents stored before: `->` keeps JSON types (true stays true, not 1). */
+const keysFromData = (fields: readonly string[]): string =>
+  fields.length === 0 ? `'{}'` : `json_object(${fields.map((field) => `'${field}', json(data -> '$.${field}')`).join(', ')})`;
 
 /**
  * json_extract gives true/false as 1/0, so a boolean also checks the JSON type (a stored 1 is not
@@ -239,7 +278,7 @@ const extract = (field: string): string => `json_extract(data, '$.${field}')`;
 function equals(expression: string, field: string, value: FieldValue): [string, ...SQLInputValue[]] {
   if (value === null) return [`${expression} IS NULL`];
   if (typeof value === 'boolean') {
-    return [`${expression} = ? AND json_type(data, '$.${field}') = ?`, value ? 1 : 0, value ? 'true' : 'false'];
+    return [`${expression} = ? AND json_type(keys, '$."${field}"') = ?`, value ? 1 : 0, value ? 'true' : 'false'];
   }
   return [`${expression} = ?`, value];
 }

@@ -26,6 +26,11 @@ export class ApiClient {
     this.token = options.token ?? env.ROAMGATE_ADMIN_TOKEN ?? readTokenFile(env.ROAMGATE_DATA_DIR ?? './data');
   }
 
+  /** The authorization header of this client, for requests it does not make itself (a streamed upload). */
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }
@@ -43,8 +48,7 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...this.authHeaders() };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {

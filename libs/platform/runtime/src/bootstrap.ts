@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { INestApplication, Logger, LogLevel, ModuleMetadata } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel, ModuleMetadata, OnModuleDestroy } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig, RoamgateConfig } from '@roamgate/config';
 import { resolveAdminToken } from './admin-token';
+import { BusTransport, RethrowToBusFilter } from './bus-transport';
 import { PlatformModule } from './platform.module';
 import { openPorts } from './ports';
 import type { ServiceDescriptor } from './service-descriptor';
@@ -30,6 +32,7 @@ export async function startRoamgate(options: StartOptions): Promise<INestApplica
   const logger = new Logger('Roamgate');
   const admin = resolveAdminToken(config.adminToken, config.dataDir);
   const ports = await openPorts(config, options.processName);
+  const consumers = new BusTransport(ports.bus);
 
   @Module({
     imports: [
@@ -43,7 +46,12 @@ export async function startRoamgate(options: StartOptions): Promise<INestApplica
       ...options.services.map((s) => s.module),
     ],
   })
-  class RootModule {}
+  class RootModule implements OnModuleDestroy {
+    /** The root module's destroy hook runs first: no handler is still running when the services' hooks tear down. */
+    async onModuleDestroy(): Promise<void> {
+      await consumers.close();
+    }
+  }
 
   const app = await NestFactory.create(RootModule, {
     logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
@@ -51,23 +59,43 @@ export async function startRoamgate(options: StartOptions): Promise<INestApplica
     ...(config.tls ? { httpsOptions: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
   });
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Roamgate operations API')
-      .setDescription('Operations API of Roamgate. Every /api/v1 route needs the admin token as a Bearer token.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
-  await app.listen(config.port, config.host);
+  try {
+    connectBusConsumers(app, consumers);
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Roamgate operations API')
+        .setDescription('Operations API of Roamgate. Every /api/v1 route needs the admin token as a Bearer token.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const url = await app.getUrl();
   logger.log(`${options.processName} listening on ${url} (data in ${config.dataDir})`);
   if (admin.generatedInto) {
     logger.log(`Admin token generated and stored in ${admin.generatedInto} (shown once): ${admin.token}`);
   }
   return app;
+}
+
+/**
+ * The `@EventPattern` handlers of every controller consume through `transport`. What `connectMicroservice` does
+ * without `deferInitialization`, with the filter registered before the handlers are (Nest binds filters then).
+ */
+function connectBusConsumers(app: INestApplication, transport: BusTransport): void {
+  const microservice = app.connectMicroservice({ strategy: transport }, { deferInitialization: true }) as unknown as NestMicroservice;
+  microservice.useGlobalFilters(new RethrowToBusFilter());
+  microservice.registerListeners();
+  microservice.setIsInitialized(true);
+  microservice.setIsInitHookCalled(true);
 }
 
 /** Entry-point wrapper: a configuration problem stops start-up with its message, not a stack trace. */

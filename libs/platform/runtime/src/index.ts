@@ -9,3 +9,6 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './api-client';
 export * from './aggregate';
+export * from './trace-context';
+export * from './bus-transport';
+export * from './api/validation';

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, MiddlewareConsumer, Module, NestModule, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { RoamgateConfig } from '@roamgate/config';
 import { ADMIN_TOKEN, AdminGuard } from './admin.guard';
@@ -9,6 +9,7 @@ import { RelayHost } from './relay.host';
 import type { ServiceDescriptor } from './service-descriptor';
 import { SystemController } from './system.controller';
 import { BUS, CONFIG, EVENT_STORE, METRICS, READ_MODELS, SERVICES } from './tokens';
+import { traceContextMiddleware } from './trace-context';
 
 export interface PlatformOptions {
   readonly config: RoamgateConfig;
@@ -30,7 +31,12 @@ class PortsLifecycle implements OnApplicationShutdown {
 /** Gives every service module the ports, configuration, health, metrics, the admin guard and the relay. */
 @Global()
 @Module({})
-export class PlatformModule {
+export class PlatformModule implements NestModule {
+  /** After body parsing (a context entered before it would be lost in the request stream's callbacks), before every route. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(traceContextMiddleware).forRoutes('{*path}');
+  }
+
   static forRoot(options: PlatformOptions): DynamicModule {
     return {
       module: PlatformModule,

@@ -8,6 +8,7 @@ import type { EventStore } from '@roamgate/event-store';
 import { openSqliteEventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { openSqliteReadModelStore } from '@roamgate/read-models';
+import { tracingEventStore } from './trace-context';
 
 export interface Ports {
   readonly eventStore: EventStore;
@@ -25,7 +26,7 @@ const notYet = (setting: string, issue: string) =>
 export async function openPorts(config: RoamgateConfig, processName: string): Promise<Ports> {
   if (config.eventStore === 'kurrentdb') throw notYet('EVENT_STORE=kurrentdb', 'the cluster deployment issue');
   if (config.readModels === 'mongodb') throw notYet('READ_MODELS=mongodb', 'the cluster deployment issue');
-  const eventStore = await openSqliteEventStore({ file: join(config.dataDir, 'events.sqlite') });
+  const eventStore = tracingEventStore(await openSqliteEventStore({ file: join(config.dataDir, 'events.sqlite') }));
   const bus =
     config.bus === 'kafka'
       ? await openKafkaBus({ brokers: config.kafkaBrokers, clientId: `roamgate-${processName}` })

@@ -9,6 +9,8 @@ export {
   type Discrepancy,
   type DiscrepancyKind,
   discrepancyKinds,
+  type ExpectedException,
+  expectedExceptions,
   settlementColumns,
   settlementFile,
   type SettlementFile,

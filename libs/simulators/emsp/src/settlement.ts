@@ -50,13 +50,39 @@ export const discrepancyKinds: readonly DiscrepancyKind[] = [
   'unknown',
 ];
 
-/** What the file says differs from the CDR the eMSP received: `received` is the CPO's value, `reported` the file's. */
+/** The reconciliation exception a CPO should find for an injected discrepancy, and who owns it. */
+export interface ExpectedException {
+  readonly type: 'AMOUNT_MISMATCH' | 'ENERGY_MISMATCH' | 'DURATION_MISMATCH' | 'CURRENCY_MISMATCH' | 'TARIFF_MISMATCH' | 'MISSING_AT_PARTNER' | 'DUPLICATE' | 'UNKNOWN_TO_US';
+  readonly owner: 'PARTNER';
+}
+
+/**
+ * Every injection is the partner's doing: the eMSP received the CPO's CDR (acknowledged it) and wrote something else
+ * in its file, so a CPO whose own CDR is right (equal to its replay and its charger's meter, clock in step) must find
+ * the exception owned by PARTNER. An unknown record names a session and CDR id the CPO never issued, at no EVSE.
+ */
+export const expectedExceptions: Readonly<Record<DiscrepancyKind, ExpectedException>> = {
+  amount: { type: 'AMOUNT_MISMATCH', owner: 'PARTNER' },
+  energy: { type: 'ENERGY_MISMATCH', owner: 'PARTNER' },
+  duration: { type: 'DURATION_MISMATCH', owner: 'PARTNER' },
+  currency: { type: 'CURRENCY_MISMATCH', owner: 'PARTNER' },
+  tariff: { type: 'TARIFF_MISMATCH', owner: 'PARTNER' },
+  missing: { type: 'MISSING_AT_PARTNER', owner: 'PARTNER' },
+  duplicate: { type: 'DUPLICATE', owner: 'PARTNER' },
+  unknown: { type: 'UNKNOWN_TO_US', owner: 'PARTNER' },
+};
+
+/**
+ * What the file says differs from the CDR the eMSP received: `received` is the CPO's value, `reported` the file's;
+ * `expected` is the exception the CPO's reconciliation should raise for it, with its owner.
+ */
 export interface Discrepancy {
   readonly cdrId: string;
   readonly kind: DiscrepancyKind;
   readonly field?: keyof SettlementRow;
   readonly received?: string;
   readonly reported?: string;
+  readonly expected: ExpectedException;
 }
 
 export interface SettlementOptions {
@@ -115,7 +141,7 @@ export function settlementFile(cdrs: readonly OcpiObject[], options: SettlementO
   const template = rows[0];
   for (const injection of injections.filter((candidate) => candidate.kind === 'unknown').sort((a, b) => compare(a.cdrId, b.cdrId))) {
     rows.push(unknownRow(injection.cdrId, template));
-    discrepancies.push({ cdrId: injection.cdrId, kind: 'unknown' });
+    discrepancies.push({ cdrId: injection.cdrId, kind: 'unknown', expected: expectedExceptions.unknown });
   }
   return {
     format: options.format,
@@ -177,12 +203,12 @@ function applyInjection(row: SettlementRow, injection: SettlementInjection): { r
     case 'missing':
     case 'duplicate':
     case 'unknown':
-      return { row, discrepancy: { cdrId, kind: injection.kind } };
+      return { row, discrepancy: { cdrId, kind: injection.kind, expected: expectedExceptions[injection.kind] } };
   }
 }
 
 function changedField(cdrId: string, kind: DiscrepancyKind, field: keyof SettlementRow, before: SettlementRow, after: SettlementRow): Discrepancy {
-  return { cdrId, kind, field, received: cell(before[field]), reported: cell(after[field]) };
+  return { cdrId, kind, field, received: cell(before[field]), reported: cell(after[field]), expected: expectedExceptions[kind] };
 }
 
 function unknownRow(cdrId: string, template: SettlementRow | undefined): SettlementRow {

@@ -42,36 +42,36 @@ describe('settlement file', () => {
     {
       injection: { cdrId: 'CDR-1', kind: 'amount', delta: 0.5 },
       row: ['CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.00,10.50,12.705,EUR,12'],
-      discrepancy: { cdrId: 'CDR-1', kind: 'amount', field: 'total_cost_excl_vat', received: '10.00', reported: '10.50' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'amount', field: 'total_cost_excl_vat', received: '10.00', reported: '10.50', expected: { type: 'AMOUNT_MISMATCH', owner: 'PARTNER' } },
     },
     {
       injection: { cdrId: 'CDR-1', kind: 'energy' },
       row: ['CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.50,10.00,12.10,EUR,12'],
-      discrepancy: { cdrId: 'CDR-1', kind: 'energy', field: 'total_energy_kwh', received: '20.00', reported: '20.50' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'energy', field: 'total_energy_kwh', received: '20.00', reported: '20.50', expected: { type: 'ENERGY_MISMATCH', owner: 'PARTNER' } },
     },
     {
       injection: { cdrId: 'CDR-1', kind: 'duration', deltaSeconds: -60 },
       row: ['CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:36:32Z,20.00,10.00,12.10,EUR,12'],
-      discrepancy: { cdrId: 'CDR-1', kind: 'duration', field: 'end_date_time', received: '2015-06-29T23:37:32Z', reported: '2015-06-29T23:36:32Z' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'duration', field: 'end_date_time', received: '2015-06-29T23:37:32Z', reported: '2015-06-29T23:36:32Z', expected: { type: 'DURATION_MISMATCH', owner: 'PARTNER' } },
     },
     {
       injection: { cdrId: 'CDR-1', kind: 'currency' },
       row: ['CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.00,10.00,12.10,USD,12'],
-      discrepancy: { cdrId: 'CDR-1', kind: 'currency', field: 'currency', received: 'EUR', reported: 'USD' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'currency', field: 'currency', received: 'EUR', reported: 'USD', expected: { type: 'CURRENCY_MISMATCH', owner: 'PARTNER' } },
     },
     {
       injection: { cdrId: 'CDR-1', kind: 'tariff', tariffId: 'T,2' },
       row: ['CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.00,10.00,12.10,EUR,"T,2"'],
-      discrepancy: { cdrId: 'CDR-1', kind: 'tariff', field: 'tariff_id', received: '12', reported: 'T,2' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'tariff', field: 'tariff_id', received: '12', reported: 'T,2', expected: { type: 'TARIFF_MISMATCH', owner: 'PARTNER' } },
     },
-    { injection: { cdrId: 'CDR-1', kind: 'missing' }, row: 'absent', discrepancy: { cdrId: 'CDR-1', kind: 'missing' } },
+    { injection: { cdrId: 'CDR-1', kind: 'missing' }, row: 'absent', discrepancy: { cdrId: 'CDR-1', kind: 'missing', expected: { type: 'MISSING_AT_PARTNER', owner: 'PARTNER' } } },
     {
       injection: { cdrId: 'CDR-1', kind: 'duplicate' },
       row: [
         'CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.00,10.00,12.10,EUR,12',
         'CDR-1,S-CDR-1,AUTH-CDR-1,2015-06-29T21:39:09Z,2015-06-29T23:37:32Z,20.00,10.00,12.10,EUR,12',
       ],
-      discrepancy: { cdrId: 'CDR-1', kind: 'duplicate' },
+      discrepancy: { cdrId: 'CDR-1', kind: 'duplicate', expected: { type: 'DUPLICATE', owner: 'PARTNER' } },
     },
   ];
   for (const { injection, row, discrepancy } of cases) {
@@ -91,7 +91,7 @@ describe('settlement file', () => {
     const rows = rowsOf(file.content);
     assert.equal(rows.length, 4);
     assert.match(rows[3]!, /^GHOST-1,GHOST-1-SESSION,,/);
-    assert.deepEqual(file.discrepancies, [{ cdrId: 'GHOST-1', kind: 'unknown' }]);
+    assert.deepEqual(file.discrepancies, [{ cdrId: 'GHOST-1', kind: 'unknown', expected: { type: 'UNKNOWN_TO_US', owner: 'PARTNER' } }]);
   });
 
   it('writes JSON records with the same content', () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MessageLogModule } from '../message-log/message-log.module';
 import { ChargerProjectionsModule } from '../projections/projections.module';
 import { ChargerRegistry } from './charger-registry';
 import { ChargersController } from './chargers.controller';
@@ -11,7 +12,7 @@ import { SessionsController } from './sessions.controller';
  * CommandService comes from the global CommandsModule, which carries the commands out.
  */
 @Module({
-  imports: [ChargerProjectionsModule],
+  imports: [ChargerProjectionsModule, MessageLogModule],
   controllers: [ChargersController, SessionsController, CommandsController],
   providers: [ChargerRegistry, ReadModelQueries],
 })

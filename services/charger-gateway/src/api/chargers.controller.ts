@@ -13,11 +13,12 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CHARGERS, OCPP_MESSAGES, type ChargerDocument, type OcppMessageDocument } from '../projections/documents';
+import { objectBody, optionalString, optionalStrings, paging, queryBoolean, queryChoice, queryText, type Input } from '@roamgate/runtime';
+import { CHARGERS, type ChargerDocument } from '../projections/documents';
 import { ChargerRegistry } from './charger-registry';
 import { ChargerPage, ChargerView, OcppMessagePage, RegisterChargerBody, RegisteredCharger } from './dto';
-import { chargerView, messageView, ReadModelQueries } from './queries';
-import { chargerIdentity, objectBody, optionalString, optionalStrings, paging, queryBoolean, queryChoice, queryText, type Input } from './validation';
+import { ReadModelQueries } from './queries';
+import { chargerIdentity } from './validation';
 
 @ApiTags('chargers')
 @ApiBearerAuth()
@@ -63,8 +64,8 @@ export class ChargersController {
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-500, default 50' })
   @ApiOkResponse({ type: ChargerPage })
   @ApiBadRequestResponse({ description: 'Invalid query parameter; the message names it' })
-  list(@Query() query: Input) {
-    return this.queries.page<ChargerDocument, ReturnType<typeof chargerView>>(
+  async list(@Query() query: Input) {
+    const page = await this.queries.page<ChargerDocument, ChargerDocument>(
       CHARGERS,
       {
         vendor: queryText(query, 'vendor'),
@@ -75,8 +76,9 @@ export class ChargersController {
       },
       undefined,
       paging(query),
-      chargerView,
+      (doc) => doc,
     );
+    return { ...page, items: await Promise.all(page.items.map((doc) => this.queries.charger(doc))) };
   }
 
   @Get(':id')
@@ -84,7 +86,7 @@ export class ChargersController {
   @ApiOkResponse({ type: ChargerView })
   @ApiNotFoundResponse({ description: 'No such charger (projections are asynchronous: a fresh registration may take a moment)' })
   async get(@Param('id') id: string) {
-    return chargerView(await this.queries.require<ChargerDocument>(CHARGERS, id, 'charger'));
+    return this.queries.charger(await this.queries.require<ChargerDocument>(CHARGERS, id, 'charger'));
   }
 
   @Get(':id/messages')
@@ -98,12 +100,6 @@ export class ChargersController {
     const page = paging(query);
     const direction = queryChoice(query, 'order', ['asc', 'desc'] as const) ?? 'asc';
     await this.queries.require<ChargerDocument>(CHARGERS, id, 'charger');
-    return this.queries.page<OcppMessageDocument, ReturnType<typeof messageView>>(
-      OCPP_MESSAGES,
-      { chargerId: id },
-      { field: 'order', direction },
-      page,
-      messageView,
-    );
+    return this.queries.messages({ chargerId: id }, direction, page);
   }
 }

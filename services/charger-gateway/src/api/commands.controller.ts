@@ -13,22 +13,21 @@ import {
 } from '@nestjs/swagger';
 import { isChargingDomainError } from '@roamgate/domain-charging';
 import type { Response } from 'express';
+import { objectBody, optionalNumber, optionalString, paging, queryChoice, queryText, type Input } from '@roamgate/runtime';
 import { COMMAND_KINDS, CommandService } from '../commands/command.service';
 import {
   CHARGERS,
   COMMAND_STATUSES,
   COMMANDS,
-  OCPP_MESSAGES,
   SESSIONS,
   type ChargerDocument,
   type CommandDocument,
-  type OcppMessageDocument,
   type SessionDocument,
 } from '../projections/documents';
 import { ChargerRegistry } from './charger-registry';
 import { CommandAccepted, CommandPage, CommandRequestBody, CommandView, OcppMessagePage } from './dto';
-import { commandView, messageView, ReadModelQueries } from './queries';
-import { chargerIdentity, objectBody, optionalNumber, optionalString, paging, queryChoice, queryText, type Input } from './validation';
+import { commandView, ReadModelQueries } from './queries';
+import { chargerIdentity } from './validation';
 
 const CONTROL_FIELDS = new Set(['kind', 'timeoutSeconds', 'requestedBy']);
 
@@ -131,13 +130,7 @@ export class CommandsController {
   async messages(@Param('id') id: string, @Query() query: Input) {
     const page = paging(query);
     await this.requireCommand(id);
-    return this.queries.page<OcppMessageDocument, ReturnType<typeof messageView>>(
-      OCPP_MESSAGES,
-      { commandId: id },
-      { field: 'order', direction: 'asc' },
-      page,
-      messageView,
-    );
+    return this.queries.messages({ commandId: id }, 'asc', page);
   }
 
   /** A document made only from a session naming the command is not a command yet. */

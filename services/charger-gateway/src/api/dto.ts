@@ -124,14 +124,14 @@ export class CommandView {
 }
 
 export class OcppMessageView {
-  @ApiProperty({ description: 'Id of the OcppFrameLogged event' }) id!: string;
+  @ApiProperty({ description: 'Id of the log entry (for frames from before the message log had its own file, of the OcppFrameLogged event)' }) id!: string;
   @ApiProperty() chargerId!: string;
   @ApiProperty({ nullable: true, type: String }) sessionId!: string | null;
   @ApiProperty({ nullable: true, type: String }) commandId!: string | null;
   @ApiProperty({ nullable: true, type: String }) connectionId!: string | null;
   @ApiProperty({ nullable: true, enum: ['ocpp1.6', 'ocpp2.0.1'] }) protocol!: string | null;
   @ApiProperty({ nullable: true, type: String }) at!: string | null;
-  @ApiProperty({ description: 'Position in the event log: the order of frames logged in the same millisecond' }) position!: number;
+  @ApiProperty({ description: 'Sequence number in the message log: the order of frames logged in the same millisecond' }) position!: number;
   @ApiProperty({ nullable: true, enum: ['FROM_CHARGER', 'TO_CHARGER'] }) direction!: string | null;
   @ApiProperty({ nullable: true, enum: ['CALL', 'CALL_RESULT', 'CALL_ERROR'] }) frameType!: string | null;
   @ApiProperty({ description: 'For results and errors, the action of the CALL they answer' }) action!: string;

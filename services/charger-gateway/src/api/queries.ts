@@ -1,8 +1,9 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Document, FieldValue, FindQuery, ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
+import { READ_MODELS, type Paging } from '@roamgate/runtime';
+import { laterIso } from '../projections/labels';
+import { FrameLog, type FrameFilter } from '../message-log/frame-log';
 import type { ChargerDocument, CommandDocument, OcppMessageDocument } from '../projections/documents';
-import type { Paging } from './validation';
 
 export interface Page<T> {
   readonly items: T[];
@@ -16,7 +17,10 @@ export type Where = Readonly<Record<string, FieldValue | undefined>>;
 /** Paged reads of the charger-gateway read models, shaped for the operations API. */
 @Injectable()
 export class ReadModelQueries {
-  constructor(@Inject(READ_MODELS) private readonly store: ReadModelStore) {}
+  constructor(
+    @Inject(READ_MODELS) private readonly store: ReadModelStore,
+    private readonly frameLog: FrameLog,
+  ) {}
 
   async page<D extends Document, V>(
     collection: string,
@@ -38,6 +42,17 @@ export class ReadModelQueries {
     const doc = await this.find<D>(collection, id);
     if (doc === undefined) throw new NotFoundException(`${what} ${id} not found`);
     return doc;
+  }
+
+  /** The charger as the API shows it: its last-seen time is the later of its events' and the message log's. */
+  async charger(doc: ChargerDocument): Promise<ReturnType<typeof chargerView>> {
+    return chargerView({ ...doc, lastSeenAt: laterIso(doc.lastSeenAt, this.frameLog.lastSeen(doc.id)) });
+  }
+
+  /** A page of the OCPP message log, by time then log position. */
+  messages(filter: FrameFilter, direction: 'asc' | 'desc', paging: Paging): Page<ReturnType<typeof messageView>> {
+    const found = this.frameLog.page(filter, direction, paging.offset, paging.limit);
+    return { items: found.items.map(messageView), total: found.total, offset: paging.offset, limit: paging.limit };
   }
 
   async findOne<D extends Document>(collection: string, where: Where): Promise<D | undefined> {

@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { OCPP_MESSAGES, SESSIONS, type OcppMessageDocument, type SessionDocument } from '../projections/documents';
+import { paging, queryChoice, queryText, type Input } from '@roamgate/runtime';
+import { SESSIONS, type SessionDocument } from '../projections/documents';
 import { OcppMessagePage, SessionPage, SessionView } from './dto';
-import { messageView, ReadModelQueries } from './queries';
-import { paging, queryChoice, queryText, type Input } from './validation';
+import { ReadModelQueries } from './queries';
 
 const asIs = (doc: SessionDocument) => doc;
 
@@ -62,12 +62,6 @@ export class SessionsController {
     const page = paging(query);
     const direction = queryChoice(query, 'order', ['asc', 'desc'] as const) ?? 'asc';
     await this.queries.require<SessionDocument>(SESSIONS, id, 'session');
-    return this.queries.page<OcppMessageDocument, ReturnType<typeof messageView>>(
-      OCPP_MESSAGES,
-      { sessionId: id },
-      { field: 'order', direction },
-      page,
-      messageView,
-    );
+    return this.queries.messages({ sessionId: id }, direction, page);
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadRequestException } from '@nestjs/common';
-import { chargerIdentity, optionalNumber, paging, queryBoolean, queryChoice } from './validation';
+import { optionalNumber, paging, queryBoolean, queryChoice } from '@roamgate/runtime';
+import { chargerIdentity } from './validation';
 
 const refused = (run: () => unknown, message: RegExp) =>
   assert.throws(run, (error: unknown) => error instanceof BadRequestException && message.test(error.message));

@@ -1,7 +1,18 @@
-import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient } from '@roamgate/runtime';
-import { abbreviate, fields, pageFooter, table, text } from './format';
+import {
+  currentUser,
+  json,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+  run,
+  search,
+  stdout as print,
+  table,
+  text,
+} from '@roamgate/runtime/cli';
+import { abbreviate, fields, pageFooter } from './format';
 
 // Types of what the operations API answers; the API module owns the full shapes.
 interface Page<T> {
@@ -351,50 +362,4 @@ export function messageLog(frames: readonly OcppMessage[], total: number): strin
     return `${text(m.at)} ${arrow} ${type.padEnd(6)} ${m.action.padEnd(26)} ${m.messageId}${latency}  ${abbreviate(m.payload, 100)}${invalid}`;
   });
   return frames.length < total ? `${lines.join('\n')}\n(latest ${frames.length} of ${total}; --limit for more)` : lines.join('\n');
-}
-
-function search(params: Readonly<Record<string, string | number | boolean | undefined>>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value));
-  const text = query.toString();
-  return text === '' ? '' : `?${text}`;
-}
-
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
-
-const print = (output: string): void => void process.stdout.write(`${output}\n`);
-const json = (value: unknown): string => JSON.stringify(value, null, 2);
-
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
-  return Number(value);
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
 }

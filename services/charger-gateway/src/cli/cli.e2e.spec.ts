@@ -1,42 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BootStatus, ConnectorStatus, FrameDirection, FrameType, OcppVersion } from '@roamgate/contracts';
 import { chargerStreamName, sessionStreamName } from '@roamgate/domain-charging';
-import { waitFor } from '@roamgate/runtime/testing';
+import { runNodeScript, waitFor, type ScriptRun } from '@roamgate/runtime/testing';
 import { ADMIN_TOKEN, startGateway, tempDataDir, type GatewayUnderTest } from '../api/testing/gateway-app';
 import { at, event } from '../projections/testing';
 
 const cli = join(__dirname, 'main.js');
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 describe('roamgate chargers / sessions / commands, as child processes against a running gateway', () => {
   const data = tempDataDir();
   let gw: GatewayUnderTest;
 
-  const run = (args: readonly string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], {
-        env: { ...process.env, ROAMGATE_URL: gw.baseUrl, ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const run = (args: readonly string[], env: Record<string, string> = {}): Promise<ScriptRun> =>
+    runNodeScript(cli, args, { ROAMGATE_URL: gw.baseUrl, ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN, ...env });
   const json = async <T = any>(args: readonly string[]): Promise<T> => {
     const result = await run([...args, '--json']);
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);

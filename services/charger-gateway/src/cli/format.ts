@@ -1,21 +1,10 @@
-/** Plain-text rendering for the human (non --json) output of the CLI commands. */
+import { text } from '@roamgate/runtime/cli';
 
-export function table(rows: readonly (readonly string[])[], header: readonly string[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
-  return all.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n');
-}
+/** Plain-text rendering for the human (non --json) output of the CLI commands; `table` and `text` are in @roamgate/runtime/cli. */
 
 export function fields(entries: readonly (readonly [string, unknown])[]): string {
   const width = Math.max(...entries.map(([name]) => name.length));
   return entries.map(([name, value]) => `${`${name}:`.padEnd(width + 1)} ${text(value)}`).join('\n');
-}
-
-export function text(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '-';
-  if (Array.isArray(value)) return value.length === 0 ? '-' : value.map(text).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }
 
 export function abbreviate(value: string, max: number): string {

@@ -1,6 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
-import { CommandResult, decodeEventBinary, type CommandRequested } from '@roamgate/contracts';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { CommandResult, type CommandRequested } from '@roamgate/contracts';
 import {
   commandDecider,
   commandStreamName,
@@ -15,15 +14,11 @@ import {
   type SessionStreamEvent,
 } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
-import { EVENT_HEADERS } from '@roamgate/relay';
-import { AggregateRepository, BUS, EVENT_STORE } from '@roamgate/runtime';
+import { AggregateRepository, EVENT_STORE } from '@roamgate/runtime';
 import { ChargerConnections, type ChargerConnection } from '../ocpp/connections';
 import { domainCodec } from '../ocpp/domain-codec';
 import { RemoteStarts } from '../ocpp/remote-starts';
 import { TransactionIndex } from '../ocpp/transaction-index';
-
-export const COMMANDS_GROUP = 'charger-gateway-commands';
-export const COMMANDS_TOPIC = 'roamgate.command';
 
 const commandCodec = domainCodec<CommandStreamEvent>();
 const sessionCodec = domainCodec<SessionStreamEvent>();
@@ -51,17 +46,15 @@ type Outcome = { readonly result: unknown } | { readonly error: unknown };
  * CommandSentToCharger once it is on the wire, then the answer, the timeout or the failure.
  *
  * Redelivery is harmless: a command that is no longer `requested` on its stream is not sent again. The bus handler
- * returns once the CALL is sent; the answer is awaited off the bus so a slow charger does not hold up a partition.
+ * (CommandsConsumer) returns once the CALL is sent; the answer is awaited off the bus so a slow charger does not hold up a partition.
  */
 @Injectable()
-export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class CommandExecutor implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Commands');
   private readonly repository: AggregateRepository;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private subscription: BusSubscription | undefined;
 
   constructor(
-    @Inject(BUS) private readonly bus: Bus,
     @Inject(EVENT_STORE) store: EventStore,
     private readonly connections: ChargerConnections,
     private readonly index: TransactionIndex,
@@ -70,19 +63,9 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.repository = new AggregateRepository(store);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ group: COMMANDS_GROUP, topics: [COMMANDS_TOPIC], handler: (message) => this.onMessage(message) });
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
+  beforeApplicationShutdown(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-  }
-
-  private async onMessage(message: DeliveredMessage): Promise<void> {
-    if (message.headers[EVENT_HEADERS.eventType] !== 'CommandRequested') return;
-    await this.execute(decodeEventBinary('CommandRequested', message.value));
   }
 
   async execute(requested: CommandRequested): Promise<void> {

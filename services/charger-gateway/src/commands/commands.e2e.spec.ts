@@ -51,8 +51,8 @@ describe('commands to chargers', () => {
   /** The logged CALL frame of the charger's first message of that action (frames are logged off the answer path). */
   const callFrame = (chargerId: string, action: string) =>
     waitFor(async () => {
-      const frames = await gateway.events(`charger-${chargerId}`, 'OcppFrameLogged');
-      return frames.find((f) => f.data.action === action && f.data.frameType === FrameType.CALL);
+      const frames = await gateway.frames(chargerId);
+      return frames.find((f) => f.action === action && f.frameType === FrameType.CALL);
     }, `the ${action} frame of ${chargerId}`, 5_000, 20);
 
   const answered = async (commandId: string) => {
@@ -97,7 +97,7 @@ describe('commands to chargers', () => {
       assert.deepEqual(received.at(-1), { action: 'RemoteStartTransaction', params: { connectorId: 1, idTag: 'REMOTE1' } });
 
       const frames = await waitFor(async () => {
-        const logged = (await gateway.events('charger-CP16', 'OcppFrameLogged')).map((e) => e.data).filter((f) => f.messageId === sent.data.messageId);
+        const logged = (await gateway.frames('CP16')).filter((f) => f.messageId === sent.data.messageId);
         return logged.length === 2 ? logged : undefined;
       }, 'the command frames', 5_000, 20);
       assert.deepEqual(frames.map((f) => [f.direction, f.frameType, f.commandId]), [
@@ -108,16 +108,16 @@ describe('commands to chargers', () => {
 
       const started = (await charger.call('StartTransaction', { connectorId: 1, idTag: 'REMOTE1', meterStart: 0, timestamp: iso() })) as { transactionId: number };
       const startFrame = await callFrame('CP16', 'StartTransaction');
-      assert.equal(startFrame?.data.commandId, commandId);
-      const [session] = await gateway.events(`session-${startFrame!.data.sessionId}`, 'SessionStarted');
+      assert.equal(startFrame?.commandId, commandId);
+      const [session] = await gateway.events(`session-${startFrame!.sessionId}`, 'SessionStarted');
       assert.equal(session!.data.commandId, commandId);
 
       // STOP_SESSION names the session; the gateway resolves its OCPP transaction id.
-      const stop = await gateway.commands.request({ chargerId: 'CP16', kind: 'STOP_SESSION', payload: { sessionId: startFrame!.data.sessionId } });
+      const stop = await gateway.commands.request({ chargerId: 'CP16', kind: 'STOP_SESSION', payload: { sessionId: startFrame!.sessionId } });
       await answered(stop.commandId);
       assert.deepEqual(received.at(-1), { action: 'RemoteStopTransaction', params: { transactionId: started.transactionId } });
       await charger.call('StopTransaction', { transactionId: started.transactionId, meterStop: 100, timestamp: iso() });
-      const [stopped] = await gateway.events(`session-${startFrame!.data.sessionId}`, 'SessionStopped');
+      const [stopped] = await gateway.events(`session-${startFrame!.sessionId}`, 'SessionStopped');
       assert.equal(stopped!.data.commandId, stop.commandId);
     });
 
@@ -204,10 +204,10 @@ describe('commands to chargers', () => {
         evse: { id: 1, connectorId: 1 },
       });
       const startFrame = await callFrame('CS201', 'TransactionEvent');
-      const [session] = await gateway.events(`session-${startFrame!.data.sessionId}`, 'SessionStarted');
+      const [session] = await gateway.events(`session-${startFrame!.sessionId}`, 'SessionStarted');
       assert.equal(session!.data.commandId, commandId);
 
-      const stop = await gateway.commands.request({ chargerId: 'CS201', kind: 'STOP_SESSION', payload: { sessionId: startFrame!.data.sessionId } });
+      const stop = await gateway.commands.request({ chargerId: 'CS201', kind: 'STOP_SESSION', payload: { sessionId: startFrame!.sessionId } });
       await answered(stop.commandId);
       assert.deepEqual(received.at(-1), { action: 'RequestStopTransaction', params: { transactionId: 'remote-tx-1' } });
     });

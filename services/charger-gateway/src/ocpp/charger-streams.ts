@@ -2,11 +2,9 @@ import {
   chargerDecider,
   chargerStreamName,
   decideAll,
-  domainEvent,
   type ChargerCommand,
   type ChargerState,
   type ChargerStreamEvent,
-  type EventInit,
 } from '@roamgate/domain-charging';
 import { newEventId, WrongExpectedRevisionError, type EventStore, type NewEvent } from '@roamgate/event-store';
 import { domainCodec } from './domain-codec';
@@ -14,11 +12,7 @@ import { domainCodec } from './domain-codec';
 const codec = domainCodec<ChargerStreamEvent>();
 const MAX_ATTEMPTS = 5;
 
-export type FrameInit = EventInit<'OcppFrameLogged'>;
-
-type Job =
-  | { readonly kind: 'frames'; readonly events: ChargerStreamEvent[] }
-  | { readonly kind: 'run'; readonly run: (entry: Entry) => Promise<void> };
+type Job = (entry: Entry) => Promise<void>;
 
 interface Entry {
   readonly streamId: string;
@@ -30,20 +24,17 @@ interface Entry {
 }
 
 /**
- * Every write to `charger-<id>` from this process: the charger's frames and its connection, boot and status facts.
+ * Every write to `charger-<id>` from this process: the charger's connection, boot and status facts.
  *
- * The charger stream holds the whole message log, so it is not re-read on every write the way AggregateRepository
- * does: the folded state is kept and only newer events are read. Writes to one charger run one at a time, so they
- * never race each other on the expected revision; frames logged while a write is in flight go out together in the
- * next append. A write from elsewhere (a registration) is picked up by the conflict retry.
+ * The stream is not re-read on every write the way AggregateRepository does (it held the whole message log
+ * until frames moved to their own log): the folded state is kept and only newer events are read. Writes to one
+ * charger run one at a time, so they never race each other on the expected revision. A write from elsewhere (a
+ * registration) is picked up by the conflict retry.
  */
 export class ChargerStreams {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(
-    private readonly store: EventStore,
-    private readonly onLogError: (chargerId: string, error: unknown) => void,
-  ) {}
+  constructor(private readonly store: EventStore) {}
 
   /** The charger's state, up to date with the store. */
   state(chargerId: string): Promise<ChargerState> {
@@ -68,16 +59,6 @@ export class ChargerStreams {
         }
       }
     });
-  }
-
-  /** Queues a frame for the message log without waiting for it. */
-  log(chargerId: string, frame: FrameInit): void {
-    const entry = this.entry(chargerId);
-    const event = domainEvent('OcppFrameLogged', frame) as ChargerStreamEvent;
-    const last = entry.jobs[entry.jobs.length - 1];
-    if (last?.kind === 'frames') last.events.push(event);
-    else entry.jobs.push({ kind: 'frames', events: [event] });
-    this.drain(entry);
   }
 
   /** Resolves once everything queued so far for the charger (or for all chargers) is written. */
@@ -107,7 +88,7 @@ export class ChargerStreams {
 
   private enqueueOn<T>(entry: Entry, run: (entry: Entry) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      entry.jobs.push({ kind: 'run', run: (e) => run(e).then(resolve, reject) });
+      entry.jobs.push((e) => run(e).then(resolve, reject));
       this.drain(entry);
     });
   }
@@ -115,29 +96,11 @@ export class ChargerStreams {
   private drain(entry: Entry): void {
     if (entry.draining !== undefined) return;
     entry.draining = (async () => {
-      for (let job = entry.jobs.shift(); job !== undefined; job = entry.jobs.shift()) {
-        if (job.kind === 'run') await job.run(entry);
-        else await this.writeFrames(entry, job.events);
-      }
+      for (let job = entry.jobs.shift(); job !== undefined; job = entry.jobs.shift()) await job(entry);
     })().finally(() => {
       entry.draining = undefined;
       if (entry.jobs.length > 0) this.drain(entry);
     });
-  }
-
-  /** Frames are logged whatever the state, so the stream is only re-read when the append meets a write from elsewhere. */
-  private async writeFrames(entry: Entry, events: readonly ChargerStreamEvent[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (attempt > 1 || entry.revision === -2) await this.catchUp(entry);
-        await this.append(entry, events);
-        return;
-      } catch (error) {
-        if (error instanceof WrongExpectedRevisionError && attempt < MAX_ATTEMPTS) continue;
-        this.onLogError(entry.state.chargerId || entry.streamId, error);
-        return;
-      }
-    }
   }
 
   private async catchUp(entry: Entry): Promise<void> {

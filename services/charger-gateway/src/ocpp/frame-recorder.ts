@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { FrameDirection, FrameType, timestampFromMs, type OcppVersion } from '@roamgate/contracts';
-import type { FrameInit } from './charger-streams';
+import type { FrameRecord } from '../projections/ocpp-message.projection';
 
 export interface FrameContext {
   sessionId?: string;
@@ -46,14 +46,18 @@ function parse(raw: string): Parsed | undefined {
 }
 
 /**
- * Turns the frames of one connection, as ocpp-rpc sees them go by, into OcppFrameLogged events.
+ * Turns the frames of one connection, as ocpp-rpc sees them go by, into message-log entries.
  *
- * A CALL from the charger is logged when its answer leaves, so that it carries the session or command the handler
- * found, and the answer carries its latency; results the charger sends are matched to the CALL they answer.
+ * A CALL from the charger that reaches a handler is logged once the handler named its session or command
+ * (`annotate`: the write then runs beside the handler's own), or else when the handler is done (`logCall`), and
+ * always before its answer leaves; the answer carries its latency. Other CALLs are logged when ocpp-rpc answers
+ * them itself. Results the charger sends are matched to the CALL they answer.
  * Validation errors reported by ocpp-rpc's strict mode land on the frame that failed.
  */
 export class FrameRecorder {
   private readonly inbound = new Map<string, InboundFrame>();
+  /** CALLs from the charger being logged or logged, waiting for their answer to leave. */
+  private readonly answering = new Map<string, { readonly frame: InboundFrame; readonly written: Promise<void> }>();
   private readonly outbound = new Map<string, OutboundCall>();
   private readonly answerErrors = new Map<string, string>();
   private readonly calls = new WeakMap<object, { context: FrameContext; sent: (messageId: string) => void }>();
@@ -62,7 +66,8 @@ export class FrameRecorder {
   constructor(
     client: EventEmitter,
     private readonly identity: ConnectionIdentity,
-    private readonly sink: (frame: FrameInit) => void,
+    private readonly sink: (frame: FrameRecord) => Promise<void>,
+    private readonly onLost: (error: unknown) => void,
   ) {
     client.on('message', ({ message, outbound }: { message: string | Buffer; outbound: boolean }) => {
       const raw = typeof message === 'string' ? message : message.toString('utf8');
@@ -92,10 +97,13 @@ export class FrameRecorder {
     });
   }
 
-  /** Attaches the session or command a CALL from the charger turned out to belong to. */
+  /** Attaches the session or command a CALL from the charger belongs to, and starts logging it: call it once. */
   annotate(messageId: string, context: FrameContext): void {
     const frame = this.inbound.get(messageId);
-    if (frame !== undefined) frame.context = { ...frame.context, ...context };
+    if (frame === undefined) return;
+    frame.context = { ...frame.context, ...context };
+    // Settled by logCall, which the answer waits for.
+    this.logCall(messageId).catch(() => undefined);
   }
 
   /** Watches an outbound CALL by its params object: `sent` receives the message id ocpp-rpc gives it. */
@@ -103,10 +111,23 @@ export class FrameRecorder {
     this.calls.set(params, { context, sent });
   }
 
+  /** Logs a CALL from the charger before it is answered (unless annotate did); resolves once it is durable. */
+  logCall(messageId: string): Promise<void> {
+    const logging = this.answering.get(messageId);
+    if (logging !== undefined) return logging.written;
+    const frame = this.inbound.get(messageId);
+    if (frame === undefined) return Promise.resolve();
+    this.inbound.delete(messageId);
+    const written = this.sink(this.inboundFrame(frame));
+    this.answering.set(messageId, { frame, written });
+    return written;
+  }
+
   /** Logs the CALLs the charger sent that were never answered (the connection closed first). */
   close(): void {
     for (const frame of this.inbound.values()) this.logInbound(frame);
     this.inbound.clear();
+    this.answering.clear();
     this.outbound.clear();
   }
 
@@ -146,7 +167,7 @@ export class FrameRecorder {
     const at = Date.now();
     const parsed = parse(raw);
     if (parsed === undefined) {
-      this.sink(this.frame(FrameDirection.TO_CHARGER, undefined, raw, at, { context: {} }));
+      this.write(this.frame(FrameDirection.TO_CHARGER, undefined, raw, at, { context: {} }));
       return;
     }
     if (parsed.type === FrameType.CALL) {
@@ -155,8 +176,9 @@ export class FrameRecorder {
       this.emit(FrameDirection.TO_CHARGER, parsed, raw, at, { action: parsed.action, context: call.context });
       return;
     }
-    const call = this.inbound.get(parsed.messageId);
-    if (call !== undefined) {
+    let call = this.answering.get(parsed.messageId)?.frame;
+    if (call !== undefined) this.answering.delete(parsed.messageId);
+    else if ((call = this.inbound.get(parsed.messageId)) !== undefined) {
       this.inbound.delete(parsed.messageId);
       this.logInbound(call);
     }
@@ -171,20 +193,27 @@ export class FrameRecorder {
   }
 
   private logInbound(frame: InboundFrame): void {
-    this.sink(
-      this.frame(FrameDirection.FROM_CHARGER, frame.parsed, frame.raw, frame.at, {
-        action: frame.parsed?.action ?? '',
-        validationError: frame.parsed === undefined && frame.error === '' ? 'not an OCPP-J frame' : frame.error,
-        context: frame.context,
-      }),
-    );
+    this.write(this.inboundFrame(frame));
+  }
+
+  private inboundFrame(frame: InboundFrame): FrameRecord {
+    return this.frame(FrameDirection.FROM_CHARGER, frame.parsed, frame.raw, frame.at, {
+      action: frame.parsed?.action ?? '',
+      validationError: frame.parsed === undefined && frame.error === '' ? 'not an OCPP-J frame' : frame.error,
+      context: frame.context,
+    });
   }
 
   private emit(direction: FrameDirection, parsed: Parsed, raw: string, at: number, extra: Extra): void {
-    this.sink(this.frame(direction, parsed, raw, at, extra));
+    this.write(this.frame(direction, parsed, raw, at, extra));
   }
 
-  private frame(direction: FrameDirection, parsed: Parsed | undefined, raw: string, at: number, extra: Extra): FrameInit {
+  /** Frames nobody waits for. */
+  private write(frame: FrameRecord): void {
+    this.sink(frame).catch(this.onLost);
+  }
+
+  private frame(direction: FrameDirection, parsed: Parsed | undefined, raw: string, at: number, extra: Extra): FrameRecord {
     return {
       chargerId: this.identity.chargerId,
       occurredAt: timestampFromMs(at),

@@ -7,6 +7,7 @@ import type { RoamgateConfig } from '@roamgate/config';
 import { isChargingDomainError, ocpp16, ocpp201 } from '@roamgate/domain-charging';
 import { CONFIG } from '@roamgate/runtime';
 import { createRPCError, RPCServer, type RPCClient } from 'ocpp-rpc';
+import { FrameLog } from '../message-log/frame-log';
 import { ChargerAuthenticator } from './charger-auth';
 import { ChargerStreams } from './charger-streams';
 import { CentralSystem, type CallHandler } from './central-system';
@@ -52,6 +53,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly chargers: ChargerStreams,
     private readonly index: TransactionIndex,
     private readonly centralSystem: CentralSystem,
+    private readonly frameLog: FrameLog,
   ) {
     this.handlers = { 'ocpp1.6': ocpp16Handlers(centralSystem), 'ocpp2.0.1': ocpp201Handlers(centralSystem) };
     this.auth = new ChargerAuthenticator(config.ocpp.unknownChargers);
@@ -146,7 +148,12 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
       connectedAt: new Date(),
       securityProfile: client.session.securityProfile,
       client,
-      frames: new FrameRecorder(client, { chargerId, protocol, connectionId }, (frame) => this.chargers.log(chargerId, frame)),
+      frames: new FrameRecorder(
+        client,
+        { chargerId, protocol, connectionId },
+        (frame) => this.frameLog.record(frame),
+        (error) => this.logger.error(`message log of ${chargerId}: ${error instanceof Error ? error.message : String(error)}`),
+      ),
       registered: client.session.registered,
     };
     const replaced = this.connections.add(connection);
@@ -194,7 +201,25 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
+  /** The CALL is in the message log before its answer (result or error) leaves. */
   private async dispatch(connection: ChargerConnection, action: string, handler: CallHandler | undefined, params: unknown, messageId: string, now: Date): Promise<object> {
+    let answer: { readonly result: object } | { readonly error: unknown };
+    try {
+      answer = { result: await this.handle(connection, action, handler, params, messageId, now) };
+    } catch (error) {
+      answer = { error };
+    }
+    try {
+      await connection.frames.logCall(messageId);
+    } catch (error) {
+      this.logger.error(`charger ${connection.chargerId} ${action}: message log: ${error instanceof Error ? error.message : String(error)}`);
+      throw createRPCError('InternalError', 'The central system could not record the message; retry later');
+    }
+    if ('error' in answer) throw answer.error;
+    return answer.result;
+  }
+
+  private async handle(connection: ChargerConnection, action: string, handler: CallHandler | undefined, params: unknown, messageId: string, now: Date): Promise<object> {
     if (handler === undefined) throw createRPCError('NotSupported', `${action} is not supported by this central system`);
     if (action !== 'BootNotification') await this.centralSystem.requireRegistered(connection);
     try {
@@ -219,5 +244,6 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     await this.rpc?.close({ force: true });
     await this.connections.settled();
     await this.chargers.flush();
+    await this.frameLog.flush();
   }
 }

@@ -3,12 +3,14 @@ import type { RoamgateConfig } from '@roamgate/config';
 import type { EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, CONFIG, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { MessageLogModule } from '../message-log/message-log.module';
 import { CentralSystem } from './central-system';
 import { ChargerStreams } from './charger-streams';
 import { ChargerConnections } from './connections';
 import { OcppServer } from './ocpp-server';
 import { RemoteStarts } from './remote-starts';
-import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, UNKNOWN_TOKEN_POLICY, unknownTokenPolicy, type TokenAuthorizer } from './token-authorizer';
+import { RealtimeAuthorization, REALTIME_AUTHORIZATION_SETTINGS, realtimeAuthorizationSettings } from './realtime-authorization';
+import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, TokenCacheConsumer, UNKNOWN_TOKEN_POLICY, unknownTokenPolicy, type TokenAuthorizer } from './token-authorizer';
 import { TransactionIndex } from './transaction-index';
 
 const logger = new Logger('OCPP');
@@ -17,18 +19,20 @@ const CACHED_SESSIONS = 20_000;
 
 /** The OCPP central system: WebSocket endpoint, handlers of both protocol versions and the message log. */
 @Module({
+  imports: [MessageLogModule],
+  controllers: [TokenCacheConsumer],
   providers: [
     ChargerConnections,
     RemoteStarts,
     TokenCache,
     { provide: UNKNOWN_TOKEN_POLICY, useFactory: () => unknownTokenPolicy() },
     { provide: TOKEN_AUTHORIZER, useClass: CachedTokenAuthorizer },
+    { provide: REALTIME_AUTHORIZATION_SETTINGS, useFactory: () => realtimeAuthorizationSettings() },
+    RealtimeAuthorization,
     {
       provide: ChargerStreams,
       useFactory: (store: EventStore) =>
-        new ChargerStreams(store, (chargerId, error) =>
-          logger.error(`message log of ${chargerId}: ${error instanceof Error ? error.message : String(error)}`),
-        ),
+        new ChargerStreams(store),
       inject: [EVENT_STORE],
     },
     {

@@ -8,11 +8,12 @@ import {
   FrameType,
   OcppVersion,
   timestampMs,
-  type OcppFrameLogged,
 } from '@roamgate/contracts';
+import type { FrameRecord } from '../projections/ocpp-message.projection';
 import { ocpp16Examples } from '@roamgate/domain-charging/testing';
 import type { RPCClient } from 'ocpp-rpc';
 import { waitFor } from '@roamgate/runtime/testing';
+import { FrameLog } from '../message-log/frame-log';
 import { startTestGateway, type TestGateway } from './testing/harness';
 
 const PASSWORD = 'correct horse battery staple';
@@ -32,10 +33,10 @@ describe('OCPP 1.6J central system', () => {
     await gateway?.close();
   });
 
-  /** The logged frames of an action, once there are at least `count` (frames are logged off the answer path). */
-  const frames = (action: string, count = 1, where: (frame: OcppFrameLogged) => boolean = () => true): Promise<OcppFrameLogged[]> =>
+  /** The logged frames of an action, once there are at least `count` (an answer is logged after it left). */
+  const frames = (action: string, count = 1, where: (frame: FrameRecord) => boolean = () => true): Promise<FrameRecord[]> =>
     waitFor(async () => {
-      const found = (await gateway.events('charger-CP16', 'OcppFrameLogged')).map((e) => e.data).filter((f) => f.action === action && where(f));
+      const found = (await gateway.frames('CP16')).filter((f) => f.action === action && where(f));
       return found.length >= count ? found : undefined;
     }, `${count} ${action} frames`, 5_000, 20);
 
@@ -61,6 +62,31 @@ describe('OCPP 1.6J central system', () => {
   it('answers Heartbeat with the current time', async () => {
     const answer = (await charger.call('Heartbeat', {})) as { currentTime: string };
     assert.ok(Math.abs(Date.parse(answer.currentTime) - Date.now()) < 5_000);
+  });
+
+  it('has a CALL durably in the message log before its answer leaves', async () => {
+    // Frame-log writes made slow, so that an answer sent without waiting for its CALL's write would overtake it.
+    const log = gateway.app.get(FrameLog);
+    const record = log.record.bind(log);
+    const durable = new Set<string>();
+    log.record = async (frame) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await record(frame);
+      if (frame.frameType === FrameType.CALL) durable.add(frame.messageId);
+    };
+    const answeredBeforeLogged: string[] = [];
+    const onMessage = ({ message, outbound }: { message: string; outbound: boolean }) => {
+      const [type, messageId] = JSON.parse(message) as [number, string];
+      if (!outbound && type === FrameType.CALL_RESULT && !durable.has(messageId)) answeredBeforeLogged.push(messageId);
+    };
+    charger.on('message', onMessage);
+    try {
+      for (let i = 0; i < 3; i++) await charger.call('Heartbeat', {});
+    } finally {
+      charger.off('message', onMessage);
+      log.record = record;
+    }
+    assert.deepEqual(answeredBeforeLogged, []);
   });
 
   it('records StatusNotification as a connector status change', async () => {

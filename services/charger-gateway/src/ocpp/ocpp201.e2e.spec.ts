@@ -25,9 +25,9 @@ describe('OCPP 2.0.1 central system', () => {
 
   const sessionOf = async (transactionId: string): Promise<string> =>
     waitFor(async () => {
-      const frames = await gateway.events('charger-CS201', 'OcppFrameLogged');
-      return frames.find((f) => f.data.frameType === FrameType.CALL && JSON.parse(f.data.frame)[3]?.transactionInfo?.transactionId === transactionId)?.data
-        .sessionId;
+      const frames = await gateway.frames('CS201');
+      return frames.find((f) => f.frameType === FrameType.CALL && JSON.parse(f.frame)[3]?.transactionInfo?.transactionId === transactionId)
+        ?.sessionId;
     }, `the session of ${transactionId}`, 5_000, 20);
 
   it('connects with ocpp2.0.1 at security profile 0', async () => {
@@ -100,7 +100,7 @@ describe('OCPP 2.0.1 central system', () => {
     }), {});
     assert.deepEqual(await station.call('SecurityEventNotification', { type: 'SettingSystemTime', timestamp: iso() }), {});
     await waitFor(async () => {
-      const actions = (await gateway.events('charger-CS201', 'OcppFrameLogged')).map((f) => f.data.action);
+      const actions = (await gateway.frames('CS201')).map((f) => f.action);
       return actions.filter((a) => a === 'NotifyEvent').length === 2 && actions.filter((a) => a === 'SecurityEventNotification').length === 2 ? true : undefined;
     }, 'NotifyEvent and SecurityEventNotification frames', 5_000, 20);
   });

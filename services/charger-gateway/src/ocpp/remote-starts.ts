@@ -28,6 +28,15 @@ export class RemoteStarts {
     return this.take(this.starts16, `${chargerId}|${idTag}|${connectorId}`) ?? this.take(this.starts16, `${chargerId}|${idTag}|0`);
   }
 
+  /** Whether a StartTransaction with this idTag would be the answer to a remote start (nothing is taken). */
+  expects16(chargerId: string, idTag: string, connectorId: number | undefined): boolean {
+    const fresh = (key: string) => {
+      const pending = this.starts16.get(key);
+      return pending !== undefined && Date.now() - pending.at <= REMOTE_START_WINDOW_MS;
+    };
+    return fresh(`${chargerId}|${idTag}|${connectorId ?? 0}`) || fresh(`${chargerId}|${idTag}|0`);
+  }
+
   expect201(chargerId: string, remoteStartId: number, commandId: string): void {
     this.starts201.set(`${chargerId}|${remoteStartId}`, { commandId, at: Date.now() });
     this.prune();

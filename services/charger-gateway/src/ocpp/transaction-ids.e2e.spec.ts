@@ -85,9 +85,7 @@ describe('OCPP 1.6 transaction ids live in the event store, not in the read mode
       'the repeated start opened no second session, and no transactionId was given twice',
     );
     const startsOfA = await waitFor(async () => {
-      const frames = (await gateway!.events('charger-CP-IDS', 'OcppFrameLogged'))
-        .map((e) => e.data)
-        .filter((f) => f.action === 'StartTransaction' && f.frameType === FrameType.CALL && JSON.parse(f.frame)[3]?.idTag === 'TAG-A');
+      const frames = (await gateway!.frames('CP-IDS')).filter((f) => f.action === 'StartTransaction' && f.frameType === FrameType.CALL && JSON.parse(f.frame)[3]?.idTag === 'TAG-A');
       return frames.length === 2 ? frames : undefined;
     }, 'both StartTransaction CALLs of TAG-A logged', 10_000, 20);
     assert.deepEqual(

@@ -3,7 +3,6 @@ import type { CollectionSpec } from '@roamgate/read-models';
 export const CHARGERS = 'chargers';
 export const SESSIONS = 'sessions';
 export const COMMANDS = 'commands';
-export const OCPP_MESSAGES = 'ocpp_messages';
 
 /** What defines a charger's place in the charger mix: every session and command outcome is grouped by it. */
 export type ChargerMix = {
@@ -144,8 +143,9 @@ export type OcppMessageDocument = {
   readonly connectionId: string | null;
   readonly protocol: Protocol | null;
   readonly at: string | null;
+  /** Log sequence: increasing in the order the gateway logged the frames (the global event position for older frames). */
   readonly position: number;
-  /** `at`, then the event's global position: the order frames are listed in. */
+  /** `at`, then `position`: the order frames are listed in. */
   readonly order: string;
   readonly direction: FrameDirectionLabel | null;
   readonly frameType: string | null;
@@ -164,5 +164,4 @@ export const COLLECTION_SPECS: readonly CollectionSpec[] = [
     indexes: ['chargerId', 'status', 'vendor', 'model', 'firmwareVersion', 'startedAt', 'transactionId', 'commandId', 'partnerId'],
   },
   { name: COMMANDS, indexes: ['chargerId', 'status', 'kind', 'origin', 'requestedAt', 'vendor', 'model', 'firmwareVersion', 'sessionId'] },
-  { name: OCPP_MESSAGES, indexes: ['chargerId', 'sessionId', 'commandId', 'at', 'order'] },
 ];

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ChargerProjector } from './projector';
+import { MessageLogModule } from '../message-log/message-log.module';
+import { ChargerProjectionsConsumer, ChargerProjector } from './projector';
 
 /** The charger-gateway read models: chargers, sessions, commands and the OCPP message log. */
-@Module({ providers: [ChargerProjector], exports: [ChargerProjector] })
+@Module({ imports: [MessageLogModule], controllers: [ChargerProjectionsConsumer], providers: [ChargerProjector], exports: [ChargerProjector] })
 export class ChargerProjectionsModule {}

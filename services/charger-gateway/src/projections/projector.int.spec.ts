@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Bus } from '@roamgate/bus';
+import type { RoamgateConfig } from '@roamgate/config';
 import { BootStatus, CommandKind, CommandOrigin, CommandResult, OcppVersion, type EventType } from '@roamgate/contracts';
 import { chargerStreamName, commandStreamName, sessionStreamName, type DomainEvent } from '@roamgate/domain-charging';
 import { openSqliteEventStore, type EventStore, type RecordedEvent } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
 import { CHARGERS, COMMANDS, SESSIONS, type ChargerDocument, type CommandDocument, type SessionDocument } from './documents';
+import { FrameLog } from '../message-log/frame-log';
 import { ChargerProjector } from './projector';
 import { at, event, projectedOf, stored } from './testing';
 
@@ -35,7 +36,7 @@ describe('charger projector on real stores', () => {
     dir = mkdtempSync(join(tmpdir(), 'roamgate-projector-'));
     events = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
     store = openSqliteReadModelStore({ file: ':memory:' });
-    projector = new ChargerProjector(store, events, {} as Bus);
+    projector = new ChargerProjector(store, events, new FrameLog({} as RoamgateConfig));
     await projector.onModuleInit();
   });
 

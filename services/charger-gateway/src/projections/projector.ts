@@ -1,18 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import { Controller, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventJson } from '@roamgate/contracts';
 import { chargerStreamName } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
 import { ReadModelBatch, type ReadModelStore } from '@roamgate/read-models';
 import { topicOf } from '@roamgate/relay';
-import { BUS, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { EVENT_STORE, EventPattern, Payload, READ_MODELS, type BusConsumerOptions } from '@roamgate/runtime';
 import { mixBefore, mixOfBoot, projectCharger, withMixChange } from './charger.projection';
 import { commandIdOf, projectCommand } from './command.projection';
 import {
   CHARGERS,
   COLLECTION_SPECS,
   COMMANDS,
-  OCPP_MESSAGES,
   SESSIONS,
   UNKNOWN_MIX,
   type ChargerDocument,
@@ -20,12 +19,11 @@ import {
   type CommandDocument,
   type SessionDocument,
 } from './documents';
-import { ocppMessageOf } from './ocpp-message.projection';
+import { FrameLog } from '../message-log/frame-log';
 import { eventOfMessage, type ProjectedEvent } from './projected-event';
 import { projectSession } from './session.projection';
 
 export const PROJECTIONS_GROUP = 'charger-gateway-projections';
-export const PROJECTED_TOPICS = ['charger', 'session', 'command'].map(topicOf);
 
 const TAIL_PAGE = 500;
 const MAX_WRITE_RACES = 10;
@@ -34,39 +32,25 @@ const MAX_WRITE_RACES = 10;
 type Documents = Pick<ReadModelStore, 'get' | 'upsert'>;
 
 /**
- * Keeps the chargers, sessions, commands and ocpp_messages read models from the bus. Delivery is
+ * Keeps the chargers, sessions and commands read models from the bus (and frames logged as events by older
+ * versions in the message log). Delivery is
  * at least once, so every write is guarded: single-stream documents by the stream revision, the
  * command document (fed by command and session streams) by the last revision applied per stream.
  * Messages come in batches per partition, projected in order over a ReadModelBatch and written at
  * once; a batch that fails is projected again message by message.
  */
 @Injectable()
-export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class ChargerProjector implements OnModuleInit {
   private readonly logger = new Logger('ChargerProjector');
-  private subscription: BusSubscription | undefined;
 
   constructor(
     @Inject(READ_MODELS) private readonly store: ReadModelStore,
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    @Inject(BUS) private readonly bus: Bus,
+    private readonly frameLog: FrameLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
     for (const spec of COLLECTION_SPECS) await this.store.ensureCollection(spec);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({
-      group: PROJECTIONS_GROUP,
-      topics: PROJECTED_TOPICS,
-      handler: (message) => this.handle(message),
-      batchHandler: (messages) => this.handleBatch(messages),
-    });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.close();
-    this.subscription = undefined;
   }
 
   async handle(message: DeliveredMessage): Promise<void> {
@@ -93,7 +77,7 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
       case 'ConnectorStatusChanged':
         return this.projectCharger(event.data.chargerId, event, documents);
       case 'OcppFrameLogged':
-        await documents.upsert(OCPP_MESSAGES, event.id, ocppMessageOf(event), event.revision);
+        await this.frameLog.recordEvent(event);
         return this.projectCharger(event.data.chargerId, event, documents);
       case 'SessionStarted':
       case 'SessionAuthorized':
@@ -166,5 +150,31 @@ export class ChargerProjector implements OnModuleInit, OnApplicationBootstrap, O
       if (page.length < TAIL_PAGE) return mixBefore(history, position);
       fromRevision = page[page.length - 1]!.revision + 1;
     }
+  }
+}
+
+const projections = { group: PROJECTIONS_GROUP, batch: true } satisfies BusConsumerOptions;
+
+/**
+ * The projector's consumer group on the charger, session and command topics. Batches are consecutive messages of
+ * one partition; a batch that fails comes again one message at a time.
+ */
+@Controller()
+export class ChargerProjectionsConsumer {
+  constructor(private readonly projector: ChargerProjector) {}
+
+  @EventPattern(topicOf('charger'), projections)
+  onCharger(@Payload() messages: readonly DeliveredMessage[]): Promise<void> {
+    return this.projector.handleBatch(messages);
+  }
+
+  @EventPattern(topicOf('session'), projections)
+  onSession(@Payload() messages: readonly DeliveredMessage[]): Promise<void> {
+    return this.projector.handleBatch(messages);
+  }
+
+  @EventPattern(topicOf('command'), projections)
+  onCommand(@Payload() messages: readonly DeliveredMessage[]): Promise<void> {
+    return this.projector.handleBatch(messages);
   }
 }

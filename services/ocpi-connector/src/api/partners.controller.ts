@@ -5,10 +5,9 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, MaxL
 import { isOcpiDomainError, PARTY_ROLES, type PartyRoleName } from '@roamgate/domain-ocpi';
 import { CredentialsService } from '../ocpi/credentials/credentials.service';
 import { CallRecorder } from '../ocpi/transport/call-recorder';
-import { OcpiError } from '../ocpi/transport/status';
-import { validateBody } from '../ocpi/transport/validation';
 import { partnerView } from '../partners/partner-documents';
 import { PartnerRepository } from '../partners/partner.repository';
+import { apiBody } from './api-input';
 
 export class InviteBody {
   @IsString() @Matches(/^[A-Za-z]{2}$/, { message: 'must be 2 letters' }) countryCode!: string;
@@ -28,14 +27,6 @@ class PageParams {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsIn(['INBOUND', 'OUTBOUND']) direction?: 'INBOUND' | 'OUTBOUND';
   @IsOptional() @IsString() sessionId?: string;
-}
-
-function body<T extends object>(dto: new () => T, value: unknown): T {
-  try {
-    return validateBody(dto, value);
-  } catch (error) {
-    throw new BadRequestException(error instanceof OcpiError ? error.message : String(error));
-  }
 }
 
 async function domain<T>(run: () => Promise<T>): Promise<T> {
@@ -62,18 +53,18 @@ export class PartnersController {
   /** Issues token A for a party to register with us; the token is in this answer only. */
   @Post('invitations')
   invite(@Body() input: unknown) {
-    return domain(() => this.credentials.invite(body(InviteBody, input)));
+    return domain(() => this.credentials.invite(apiBody(InviteBody, input)));
   }
 
   /** Registers with a partner from the token A and versions URL it gave us. */
   @Post('registrations')
   register(@Body() input: unknown) {
-    return domain(() => this.credentials.register(body(RegisterBody, input)));
+    return domain(() => this.credentials.register(apiBody(RegisterBody, input)));
   }
 
   @Get()
   async list(@Query() query: Record<string, unknown>) {
-    const page = body(PageParams, query);
+    const page = apiBody(PageParams, query, 'query');
     const offset = page.offset ?? 0;
     const limit = page.limit ?? 50;
     const found = await this.partners.list(offset, limit);
@@ -90,7 +81,7 @@ export class PartnersController {
   /** Every OCPI call with the partner, newest first; `sessionId` narrows to one charging session. */
   @Get(':id/calls')
   async callsOf(@Param('id') id: string, @Query() query: Record<string, unknown>) {
-    const page = body(PageParams, query);
+    const page = apiBody(PageParams, query, 'query');
     const offset = page.offset ?? 0;
     const limit = page.limit ?? 50;
     const found = await this.calls.list(id.toUpperCase(), offset, limit, { ...(page.direction ? { direction: page.direction } : {}), ...(page.sessionId ? { sessionId: page.sessionId } : {}) });

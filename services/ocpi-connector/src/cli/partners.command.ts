@@ -1,10 +1,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ApiClient } from '@roamgate/runtime';
+import { cliContext, json, nonNegativeInteger, pageSize, run, type CliOptions } from '@roamgate/runtime/cli';
+import { addScopeCommand } from './scope.command';
+import { addProbeCommand } from '../ocpi/probe/probe.command';
 
-export interface PartnerCommandsOptions {
-  /** The API client to use; tests pass one bound to a test server. */
-  readonly client?: () => ApiClient;
-}
+export type PartnerCommandsOptions = CliOptions;
 
 interface Page<T> {
   readonly items: T[];
@@ -41,9 +40,8 @@ const ROLES = ['CPO', 'EMSP', 'HUB', 'NAP', 'NSP', 'SCSP', 'OTHER'];
 
 /** `partners`: invite partners, register with them, rotate tokens and read the OCPI call log, over the operations API. */
 export function registerPartnerCommands(program: Command, options: PartnerCommandsOptions = {}): Command {
-  const client = options.client ?? (() => new ApiClient());
-  const api = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> => client().request<T>(method, path, body);
-  const partners = program.command('partners').description('OCPI partners: invitations, registrations, token rotation and the call log');
+  const { api, print } = cliContext(options);
+  const partners = program.command('partners').description('OCPI partners: invitations, registrations, launch scopes, token rotation and the call log');
 
   partners
     .command('invite')
@@ -97,7 +95,7 @@ export function registerPartnerCommands(program: Command, options: PartnerComman
   partners
     .command('list')
     .description('list partners and their registration status')
-    .option('--limit <n>', 'at most n partners (1-500)', positiveInteger, 50)
+    .option('--limit <n>', 'at most n partners (1-500)', pageSize, 50)
     .option('--offset <n>', 'skip the first n', nonNegativeInteger, 0)
     .option('--json', 'print the page as JSON')
     .action(
@@ -126,7 +124,7 @@ export function registerPartnerCommands(program: Command, options: PartnerComman
   partners
     .command('calls <id>')
     .description('the OCPI calls exchanged with a partner, newest first (← inbound, → outbound)')
-    .option('--limit <n>', 'how many (1-500)', positiveInteger, 50)
+    .option('--limit <n>', 'how many (1-500)', pageSize, 50)
     .option('--offset <n>', 'skip the newest n', nonNegativeInteger, 0)
     .option('--session <id>', 'only calls about this charging session')
     .option('--json', 'print the page as JSON')
@@ -163,6 +161,9 @@ export function registerPartnerCommands(program: Command, options: PartnerComman
       }),
     );
 
+  addScopeCommand(partners, api, print);
+  addProbeCommand(partners, api, print);
+
   return partners;
 }
 
@@ -181,29 +182,3 @@ function partyId(value: string): string {
   if (!/^[A-Za-z0-9]{3}$/.test(value)) throw new InvalidArgumentError('must be 3 letters or digits');
   return value.toUpperCase();
 }
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError('must be an integer from 1 to 500');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
-}
-
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
-
-const print = (output: string): void => void process.stdout.write(`${output}\n`);
-const json = (value: unknown): string => JSON.stringify(value, null, 2);

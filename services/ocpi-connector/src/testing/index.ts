@@ -1,2 +1,3 @@
 export * from './fixtures';
 export * from './fake-partner';
+export * from './operations-api';

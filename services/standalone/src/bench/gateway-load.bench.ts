@@ -4,9 +4,11 @@
 // Run: node services/standalone/dist/bench/gateway-load.bench.js
 // Scale with BENCH_CHARGERS (5000), BENCH_RATE (3000 MeterValues/s), BENCH_WARMUP_S (5), BENCH_DURATION_S (20),
 // BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
-// measures that build too, in the same run (before/after numbers of a change).
+// measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
+// profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
+// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -27,6 +29,9 @@ const MEASURE_MS = setting('BENCH_DURATION_S', 20) * 1000;
 const GENERATORS = Math.round(setting('BENCH_GENERATORS', 2));
 const HEARTBEAT_S = setting('BENCH_HEARTBEAT_S', 30);
 const COMPARE_MAIN = process.env['BENCH_COMPARE_MAIN'];
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF'];
+const SKIP_ECHO = process.env['BENCH_SKIP_ECHO'] === '1';
+const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 const CONNECT_CONCURRENCY = 100;
 const REGISTER_CONCURRENCY = 64;
 const ADMIN_TOKEN = 'bench-admin-token-'.padEnd(40, 'x');
@@ -43,11 +48,12 @@ interface Child {
 }
 
 /** Starts a compiled script with an IPC channel, raising its open-file limit to NEEDED_FILES when it is lower. */
-function startChild(script: string, env: Record<string, string> = {}): Child {
+function startChild(script: string, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Child {
   const child = spawn('/bin/sh', [
       '-c',
       `limit=$(ulimit -n); if [ "$limit" != unlimited ] && [ "$limit" -lt ${NEEDED_FILES} ]; then ulimit -n ${NEEDED_FILES} 2>/dev/null; fi; exec "$0" "$@"`,
       process.execPath,
+      ...nodeArgs,
       script,
     ], {
     env: { ...process.env, ...env },
@@ -126,6 +132,10 @@ interface LoadResult {
   readonly rssAfterConnectMb: number;
   readonly rssPer1000ConnectionsMb: number;
   readonly serverCpuPercent: number;
+  /** Server CPU time per MeterValues acknowledged in the window (heartbeats included): what a change should lower. */
+  readonly cpuMsPerMeterValue: number;
+  /** The same for the main thread alone: the event loop is what saturates first. */
+  readonly mainThreadCpuMsPerMeterValue: number;
   readonly generatorOpenFileLimit: number;
   readonly windowStart: number;
   readonly windowEnd: number;
@@ -158,9 +168,11 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     );
     await new Promise((resolve) => setTimeout(resolve, startAt + WARMUP_MS - Date.now()));
     const cpuStart = cpuMs(serverPid);
+    const mainCpuStart = cpuMs(serverPid, true);
     const wallStart = performance.now();
     const ran = await Promise.all(generators.map((g) => g.next<RunReport>('ran', WARMUP_MS + MEASURE_MS + 60_000)));
     const serverCpuPercent = ((cpuMs(serverPid) - cpuStart) / (performance.now() - wallStart)) * 100;
+    const mainThreadCpuPercent = ((cpuMs(serverPid, true) - mainCpuStart) / (performance.now() - wallStart)) * 100;
 
     const sum = (pick: (r: RunReport) => number) => ran.reduce((n, r) => n + pick(r), 0);
     const latencies = ran.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
@@ -185,6 +197,8 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       rssAfterConnectMb: round(rssAfterConnect / 2 ** 20),
       rssPer1000ConnectionsMb: round((rssAfterConnect - rssBefore) / 2 ** 20 / (ready / 1000), 2),
       serverCpuPercent: Math.round(serverCpuPercent),
+      cpuMsPerMeterValue: round((serverCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
+      mainThreadCpuMsPerMeterValue: round((mainThreadCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
       generatorOpenFileLimit: Math.min(...connected.map((c) => c.openFileLimit)),
       windowStart: Math.min(...ran.map((r) => r.windowStart)),
       windowEnd: Math.max(...ran.map((r) => r.windowEnd)),
@@ -232,9 +246,21 @@ interface StoreCounts {
   readonly relayBacklogEvents: number;
 }
 
-/** Counts, in the event store the stopped process left behind, what was recorded during the window. */
-function countStored(file: string, windowStart: number, windowEnd: number): StoreCounts {
+/** Frames the message log (its own file since issue 3) holds with a time in the window; 0 for builds without it. */
+function countLoggedFrames(file: string, window: readonly [string, string]): number {
+  if (!existsSync(file)) return 0;
   const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    // sort_key starts with the frame's ISO time.
+    return Number((db.prepare('SELECT count(*) AS n FROM frames WHERE sort_key >= ? AND sort_key < ?').get(...window) as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+/** Counts, in the stores the stopped process left behind, what was recorded during the window. */
+function countStored(dataDir: string, windowStart: number, windowEnd: number): StoreCounts {
+  const db = new DatabaseSync(join(dataDir, 'events.sqlite'), { readOnly: true });
   try {
     const window = [new Date(windowStart).toISOString(), new Date(windowEnd).toISOString()] as const;
     const count = (where: string) =>
@@ -243,7 +269,7 @@ function countStored(file: string, windowStart: number, windowEnd: number): Stor
     const relay = db.prepare("SELECT max(position) AS p FROM checkpoints WHERE id LIKE 'relay:%'").get() as { p: number | null };
     return {
       meterValuesAppended: count("AND type = 'SessionMeterValuesRecorded'"),
-      framesLogged: count("AND type = 'OcppFrameLogged'"),
+      framesLogged: count("AND type = 'OcppFrameLogged'") + countLoggedFrames(join(dataDir, 'ocpp-messages.sqlite'), window),
       eventsAppended: count(''),
       relayBacklogEvents: head - Number(relay.p ?? 0),
     };
@@ -252,7 +278,7 @@ function countStored(file: string, windowStart: number, windowEnd: number): Stor
   }
 }
 
-async function standalone(main: string) {
+async function standalone(main: string, label: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-gateway-load-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -264,7 +290,7 @@ async function standalone(main: string) {
     OCPP_UNKNOWN_CHARGERS: 'reject',
     OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
     LOG_LEVEL: 'warn',
-  });
+  }, [...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])]);
   try {
     const ready = Date.now() + 60_000;
     while ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) !== 200) {
@@ -277,7 +303,12 @@ async function standalone(main: string) {
     const stopStart = performance.now();
     await stopChild(server);
     const stopSeconds = (performance.now() - stopStart) / 1000;
-    const stored = countStored(join(dataDir, 'events.sqlite'), load.windowStart, load.windowEnd);
+    if (CPU_PROF_DIR !== undefined) {
+      // A profile's clock is not the wall clock: its end is the process's exit, which lets the window be found in it.
+      const exited = Date.now();
+      console.log(`  ${label} profile: window = ${((exited - load.windowStart) / 1000).toFixed(1)} s to ${((exited - load.windowEnd) / 1000).toFixed(1)} s before the profile's end`);
+    }
+    const stored = countStored(dataDir, load.windowStart, load.windowEnd);
     const seconds = MEASURE_MS / 1000;
     return {
       ...load,
@@ -311,7 +342,7 @@ function print(label: string, r: LoadResult): void {
   console.log(
     `  ${label.padEnd(11)} ready ${r.connectionsReady}/${CHARGERS} in ${r.connectSeconds} s, held ${r.connectionsHeld}; ` +
       `MeterValues sent ${r.meterValuesSentPerSec}/s acked ${r.meterValuesAckedPerSec}/s; ack p50 ${r.ackP50Ms} ms p99 ${r.ackP99Ms} ms max ${r.ackMaxMs} ms; ` +
-      `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}%`,
+      `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}% (${r.cpuMsPerMeterValue} ms per MeterValues, main thread ${r.mainThreadCpuMsPerMeterValue} ms)`,
   );
   if (r.connectFailures > 0) console.log(`    ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}`);
   if (r.callErrors + r.connectionsLost > 0) console.log(`    CALLERRORs ${r.callErrors}, connections lost ${r.connectionsLost}`);
@@ -322,13 +353,13 @@ async function main(): Promise<void> {
     `gateway load: ${CHARGERS} OCPP 1.6J chargers, ${RATE} MeterValues/s in total, heartbeat every ${HEARTBEAT_S} s, ` +
       `${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ${GENERATORS} generator processes`,
   );
-  const echo = await echoBaseline();
-  print('ws echo', echo);
-  const gateway = await standalone(join(__dirname, '..', 'main.js'));
+  const echo = SKIP_ECHO ? undefined : await echoBaseline();
+  if (echo !== undefined) print('ws echo', echo);
+  const gateway = await standalone(join(__dirname, '..', 'main.js'), 'standalone');
   printStandalone('standalone', gateway);
-  const compared = COMPARE_MAIN === undefined ? undefined : await standalone(COMPARE_MAIN);
+  const compared = COMPARE_MAIN === undefined ? undefined : await standalone(COMPARE_MAIN, 'compared');
   if (compared !== undefined) printStandalone('compared', compared);
-  if (echo.serverOpenFileLimit < NEEDED_FILES || echo.generatorOpenFileLimit < NEEDED_FILES / GENERATORS) {
+  if (echo !== undefined && (echo.serverOpenFileLimit < NEEDED_FILES || echo.generatorOpenFileLimit < NEEDED_FILES / GENERATORS)) {
     console.log(`  open-file limit could not be raised to ${NEEDED_FILES} (server ${echo.serverOpenFileLimit}, generators ${echo.generatorOpenFileLimit})`);
   }
   const targetMet =
@@ -345,14 +376,19 @@ async function main(): Promise<void> {
         chargers: CHARGERS,
         offeredMeterValuesPerSec: RATE,
         measuredSeconds: MEASURE_MS / 1000,
-        wsEcho: pick(echo),
+        ...(echo === undefined ? {} : { wsEcho: pick(echo) }),
         standalone: pick(gateway),
         ...(compared === undefined ? {} : { comparedBuild: { main: COMPARE_MAIN, ...pick(compared) } }),
-        standaloneVsEcho: {
-          meterValuesPerSec: round(gateway.meterValuesAppendedPerSec / echo.meterValuesAckedPerSec, 3),
-          ackP99: round(gateway.ackP99Ms / echo.ackP99Ms, 1),
-          rssPer1000Connections: round(gateway.rssPer1000ConnectionsMb / echo.rssPer1000ConnectionsMb, 1),
-        },
+        ...(echo === undefined
+          ? {}
+          : {
+              standaloneVsEcho: {
+                meterValuesPerSec: round(gateway.meterValuesAppendedPerSec / echo.meterValuesAckedPerSec, 3),
+                ackP99: round(gateway.ackP99Ms / echo.ackP99Ms, 1),
+                rssPer1000Connections: round(gateway.rssPer1000ConnectionsMb / echo.rssPer1000ConnectionsMb, 1),
+              },
+            }),
+        ...(compared === undefined ? {} : { cpuPerMeterValueVsCompared: round(gateway.cpuMsPerMeterValue / compared.cpuMsPerMeterValue, 3) }),
         targetMet,
       },
     }),

@@ -7,16 +7,25 @@ import type { TariffBook, TariffInForce } from '../tariffs/tariff-book';
 import { diffCdr, type CdrFieldDiff } from './cdr-diff';
 import { cdrEventCodec, cdrIdOf, cdrStreamName } from './cdr-events';
 import { cdrDecider, CdrNotIssuedError, type CdrCommand } from './cdr.decider';
-import { composeCdr, type ComposedCdr, type LocationFacts, type OcpiCdr } from './ocpi-cdr';
+import type { CdrLocationBook } from './cdr-locations';
+import { composeCdr, type ComposedCdr, type EvsePlace, type LocationFacts, type OcpiCdr } from './ocpi-cdr';
 import { sessionFactsOf, type SessionFacts, type TimelineOptions } from './session-timeline';
 
 export interface CdrIssuerOptions {
   readonly clock?: () => Date;
+  /** The location master data; without it every CDR is issued with the ids of its location only (LOCATION_UNKNOWN). */
+  readonly locations?: CdrLocationBook;
   readonly timelineOptions?: TimelineOptions;
 }
 
 export type IssueOutcome =
-  | { readonly outcome: 'issued' | 'already_issued'; readonly cdrId: string; readonly cdr: OcpiCdr }
+  | {
+      readonly outcome: 'issued' | 'already_issued';
+      readonly cdrId: string;
+      readonly cdr: OcpiCdr;
+      /** Issued now for an EVSE attached to no location: cdr_location has its ids only (mod_cdrs requires more). */
+      readonly withoutLocation?: true;
+    }
   | { readonly outcome: 'failed'; readonly cdrId: string; readonly reason: CdrIssuingFailure; readonly detail: string };
 
 export interface TariffVersionRef {
@@ -114,14 +123,19 @@ export class CdrIssuer {
     }
 
     const issuedAt = this.clock();
+    const location = await this.locationOf(facts);
+    const place = await this.placeOf(location);
+    // Time zones come from the location; the tariff assignment's zone only when the EVSE is attached to none.
+    const timeZone = place?.site.timeZone || chosen.timeZone;
     let composed: ComposedCdr;
     try {
       composed = composeCdr({
         cdrId,
         facts,
         tariff: chosen.tariff,
-        timeZone: chosen.timeZone,
-        location: await this.locationOf(facts),
+        timeZone,
+        location,
+        ...(place === undefined ? {} : { place }),
         issuedAt,
         ...(this.options.timelineOptions === undefined ? {} : { timelineOptions: this.options.timelineOptions }),
       });
@@ -145,13 +159,13 @@ export class CdrIssuer {
         tariffs: cdr.tariffs.map((t) => refMessage(refOf(t))),
         cdrJson: JSON.stringify(cdr),
         anomalies: [...anomalies],
-        timeZone: chosen.timeZone,
+        timeZone,
       },
     });
     if (result.events.length === 0 && result.state.issued !== undefined) {
       return { outcome: 'already_issued', cdrId, cdr: JSON.parse(result.state.issued.cdrJson) as OcpiCdr };
     }
-    return { outcome: 'issued', cdrId, cdr };
+    return { outcome: 'issued', cdrId, cdr, ...(place === undefined ? { withoutLocation: true as const } : {}) };
   }
 
   /**
@@ -179,7 +193,7 @@ export class CdrIssuer {
     } else {
       const tariff = selectTariff(versions as Tariff[], { at: facts.state.startedAt }) ?? (versions[0] as Tariff);
       try {
-        replayed = composeCdr({
+        const composed = composeCdr({
           cdrId,
           facts,
           tariff,
@@ -188,6 +202,8 @@ export class CdrIssuer {
           issuedAt: issued.occurredAt === undefined ? new Date(issuedCdr.last_updated) : timestampDate(issued.occurredAt),
           ...(this.options.timelineOptions === undefined ? {} : { timelineOptions: this.options.timelineOptions }),
         }).cdr;
+        // The replay checks the price; the location is an input taken as issued (its master data may have changed since).
+        replayed = { ...composed, cdr_location: issuedCdr.cdr_location };
         diffs = diffCdr(issuedCdr, replayed);
       } catch (error) {
         if (!(error instanceof TariffError)) throw error;
@@ -263,6 +279,11 @@ export class CdrIssuer {
     }
     if (location.locationId === '') location = { ...location, locationId: (await this.registeredLocation(state.chargerId, facts.startPosition)) || state.chargerId };
     return location;
+  }
+
+  /** The EVSE's location master data, if the EVSE is attached to a location. */
+  private async placeOf(location: LocationFacts): Promise<EvsePlace | undefined> {
+    return this.options.locations?.place(location.evseUid);
   }
 
   private async registeredLocation(chargerId: string, before: number): Promise<string> {

@@ -207,7 +207,7 @@ describe('CDR issuing on a SQLite event store', () => {
     assert.deepEqual(outcomes.map((o) => o.outcome).sort(), ['already_issued', 'already_issued', 'issued']);
     assert.deepEqual(new Set(outcomes.map((o) => o.cdrId)), new Set([cdrIdOf('S-RACE')]));
 
-    const consumer = new CdrIssuingConsumer({} as never, issuer);
+    const consumer = new CdrIssuingConsumer(issuer);
     const stopped = (await events.readStream(sessionStreamName('S-RACE'))).find((e) => e.type === 'SessionStopped')!;
     const message: DeliveredMessage = {
       topic: 'roamgate.session',
@@ -224,7 +224,7 @@ describe('CDR issuing on a SQLite event store', () => {
   });
 
   it('ignores every session event but SessionStopped', async () => {
-    const consumer = new CdrIssuingConsumer({} as never, issuer);
+    const consumer = new CdrIssuingConsumer(issuer);
     const started = (await events.readStream(sessionStreamName('S-HAND')))[0]!;
     await consumer.handle({
       topic: 'roamgate.session',

@@ -63,7 +63,7 @@ describe('cdrs read model', () => {
 
   before(async () => {
     store = openSqliteReadModelStore({ file: ':memory:' });
-    projector = new CdrProjector(store, {} as never);
+    projector = new CdrProjector(store);
     await projector.onModuleInit();
   });
 

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import { Controller, Inject, Logger, OnModuleInit } from '@nestjs/common';
+import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary } from '@roamgate/contracts';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { EVENT_HEADERS, topicOf } from '@roamgate/relay';
-import { BUS, READ_MODELS } from '@roamgate/runtime';
+import { EventPattern, Payload, READ_MODELS, type BusConsumerOptions } from '@roamgate/runtime';
 import { isCdrEventType, type CdrEvent } from './cdr-events';
 import { CDR_COLLECTION, CDRS, projectCdr, type CdrDocument } from './cdr.projection';
 
@@ -31,30 +31,18 @@ export function cdrEventOfMessage(message: DeliveredMessage): ProjectedCdrEvent 
  * Keeps the `cdrs` read model from the cdr topic. Delivery is at least once: a document records the
  * revision of the last event applied to it, and an event at or below it changes nothing.
  */
-@Injectable()
-export class CdrProjector implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+@Controller()
+export class CdrProjector implements OnModuleInit {
   private readonly logger = new Logger('CdrProjector');
-  private subscription: BusSubscription | undefined;
 
-  constructor(
-    @Inject(READ_MODELS) private readonly store: ReadModelStore,
-    @Inject(BUS) private readonly bus: Bus,
-  ) {}
+  constructor(@Inject(READ_MODELS) private readonly store: ReadModelStore) {}
 
   async onModuleInit(): Promise<void> {
     await this.store.ensureCollection(CDR_COLLECTION);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ group: CDR_READ_MODEL_GROUP, topics: [topicOf('cdr')], handler: (message) => this.handle(message) });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.close();
-    this.subscription = undefined;
-  }
-
-  async handle(message: DeliveredMessage): Promise<void> {
+  @EventPattern(topicOf('cdr'), { group: CDR_READ_MODEL_GROUP } satisfies BusConsumerOptions)
+  async handle(@Payload() message: DeliveredMessage): Promise<void> {
     try {
       const projected = cdrEventOfMessage(message);
       if (projected !== undefined) await this.project(projected);

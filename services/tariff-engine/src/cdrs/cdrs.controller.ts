@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -11,39 +11,13 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FieldValue, ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
+import { DEFAULT_LIMIT, integer, MAX_LIMIT, queryChoice, queryText, READ_MODELS, type Input } from '@roamgate/runtime';
 import { CdrIssuer } from './cdr-issuer';
 import { CdrNotIssuedError } from './cdr.decider';
 import { CDRS, type CdrDocument } from './cdr.projection';
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
+const CDR_STATUSES: readonly CdrDocument['status'][] = ['ISSUED', 'ISSUING_FAILED'];
 
-type Input = Readonly<Record<string, unknown>>;
-
-function queryText(query: Input, field: string): string | undefined {
-  const value = query[field];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new BadRequestException(`${field}: must be given once`);
-  if (value.length > 256) throw new BadRequestException(`${field}: must be at most 256 characters`);
-  return value;
-}
-
-function queryInteger(query: Input, field: string, min: number, max: number, fallback: number): number {
-  const value = queryText(query, field);
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < min || n > max) throw new BadRequestException(`${field}: must be an integer from ${min} to ${max}, got "${value}"`);
-  return n;
-}
-
-function queryStatus(query: Input): CdrDocument['status'] | undefined {
-  const value = queryText(query, 'status');
-  if (value === undefined) return undefined;
-  const status = value.toUpperCase();
-  if (status !== 'ISSUED' && status !== 'ISSUING_FAILED') throw new BadRequestException(`status: must be one of ISSUED, ISSUING_FAILED, got "${value}"`);
-  return status;
-}
 
 @ApiTags('cdrs')
 @ApiBearerAuth()
@@ -71,10 +45,10 @@ export class CdrsController {
       const value = queryText(query, field);
       if (value !== undefined) where[field] = value;
     }
-    const status = queryStatus(query);
+    const status = queryChoice(query, 'status', CDR_STATUSES);
     if (status !== undefined) where['status'] = status;
-    const offset = queryInteger(query, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
-    const limit = queryInteger(query, 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
+    const offset = integer(query, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
+    const limit = integer(query, 'limit', 1, MAX_LIMIT, DEFAULT_LIMIT);
     const found = await this.store.find<CdrDocument>(CDRS, { where, sort: { field: 'issuedAt', direction: 'desc' }, offset, limit });
     return { items: found.items.map((doc) => doc.data), total: found.total, offset, limit };
   }

@@ -5,6 +5,7 @@ import { EVENT_STORE } from '@roamgate/runtime';
 import { TARIFF_BOOK, type TariffBook } from '../tariffs/tariff-book';
 import { CdrIssuer } from './cdr-issuer';
 import { CdrIssuingConsumer } from './cdr-issuing.consumer';
+import { CdrLocationConsumer, CdrLocations } from './cdr-locations';
 import { CdrProjector } from './cdr-projector';
 import { CdrsController } from './cdrs.controller';
 
@@ -25,17 +26,16 @@ export function lazyTariffBook(moduleRef: ModuleRef): TariffBook {
   };
 }
 
-/** CDR issuing on SessionStopped, tariff replay, the cdrs read model and /api/v1/cdrs. */
+/** CDR issuing on SessionStopped, tariff replay, the cdrs read model and /api/v1/cdrs; cdr_location from roamgate.location. */
 @Module({
-  controllers: [CdrsController],
+  controllers: [CdrsController, CdrIssuingConsumer, CdrProjector, CdrLocationConsumer],
   providers: [
+    CdrLocations,
     {
       provide: CdrIssuer,
-      useFactory: (events: EventStore, moduleRef: ModuleRef) => new CdrIssuer(events, lazyTariffBook(moduleRef)),
-      inject: [EVENT_STORE, ModuleRef],
+      useFactory: (events: EventStore, moduleRef: ModuleRef, locations: CdrLocations) => new CdrIssuer(events, lazyTariffBook(moduleRef), { locations }),
+      inject: [EVENT_STORE, ModuleRef, CdrLocations],
     },
-    CdrIssuingConsumer,
-    CdrProjector,
   ],
   exports: [CdrIssuer],
 })

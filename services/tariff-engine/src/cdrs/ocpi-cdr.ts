@@ -15,15 +15,47 @@ export interface CdrToken {
 }
 
 /**
- * OCPI 2.2.1 CdrLocation as far as the tariff engine knows it. Address, city, country, coordinates, evse_id and
- * the connector's standard, format and power type come from the OCPI location, which the ocpi-connector adds
- * before it sends the CDR.
+ * OCPI 2.2.1 CdrLocation. Address, city, country, coordinates, evse_id and the connector's standard, format and power
+ * type come from the location master data (EvsePlace); an EVSE attached to no location has only the three ids.
  */
 export interface CdrLocation {
   readonly id: string;
+  readonly name?: string;
+  readonly address?: string;
+  readonly city?: string;
+  readonly postal_code?: string;
+  readonly state?: string;
+  readonly country?: string;
+  readonly coordinates?: { readonly latitude: string; readonly longitude: string };
   readonly evse_uid: string;
+  readonly evse_id?: string;
   readonly connector_id: string;
+  readonly connector_standard?: string;
+  readonly connector_format?: string;
+  readonly connector_power_type?: string;
   readonly [field: string]: unknown;
+}
+
+/** The location master data of an EVSE (stream location-<id>): its site, and the EVSE with its connectors. */
+export interface EvsePlace {
+  readonly site: {
+    readonly name: string;
+    readonly address: string;
+    readonly city: string;
+    readonly postalCode: string;
+    readonly state: string;
+    readonly country: string;
+    readonly latitude: string;
+    readonly longitude: string;
+    /** IANA zone: tariff times are local to it. */
+    readonly timeZone: string;
+  };
+  readonly evse: {
+    readonly uid: string;
+    readonly locationId: string;
+    readonly evseId: string;
+    readonly connectors: readonly { readonly id: string; readonly ocppConnectorId: number; readonly standard: string; readonly format: string; readonly powerType: string }[];
+  };
 }
 
 /** OCPI 2.2.1 CDR object, fields in the order of the spec's table. */
@@ -68,6 +100,8 @@ export interface CdrInput {
   /** IANA zone of the location, for the tariff's time and day restrictions. */
   readonly timeZone: string;
   readonly location: LocationFacts;
+  /** The EVSE's location master data; absent when the EVSE is attached to no location (cdr_location has its ids only). */
+  readonly place?: EvsePlace;
   /** CDR last_updated: when it was issued. */
   readonly issuedAt: Date;
   readonly timelineOptions?: TimelineOptions;
@@ -132,6 +166,34 @@ function instantPeriods(tariff: Tariff, start: Date, meterStartWh: string | unde
 }
 
 /**
+ * cdr_location from the master data: the location the EVSE is attached to (it wins over the id a START_SESSION named),
+ * the connector the session ran on (by its OCPP number, else by the OCPI connector id). evse_id is required in a
+ * CdrLocation but optional on an EVSE: without one, the EVSE uid stands in.
+ */
+export function cdrLocationOf(location: LocationFacts, place: EvsePlace | undefined, ocppConnectorId: number): CdrLocation {
+  if (place === undefined) return { id: location.locationId, evse_uid: location.evseUid, connector_id: location.connectorId };
+  const { site, evse } = place;
+  const connector =
+    evse.connectors.find((c) => c.ocppConnectorId === ocppConnectorId) ??
+    evse.connectors.find((c) => c.id === location.connectorId) ??
+    (evse.connectors.length === 1 ? evse.connectors[0] : undefined);
+  return {
+    id: evse.locationId,
+    ...(site.name === '' ? {} : { name: site.name }),
+    address: site.address,
+    city: site.city,
+    ...(site.postalCode === '' ? {} : { postal_code: site.postalCode }),
+    ...(site.state === '' ? {} : { state: site.state }),
+    country: site.country,
+    coordinates: { latitude: site.latitude, longitude: site.longitude },
+    evse_uid: evse.uid,
+    evse_id: evse.evseId === '' ? evse.uid : evse.evseId,
+    connector_id: connector?.id ?? location.connectorId,
+    ...(connector === undefined ? {} : { connector_standard: connector.standard, connector_format: connector.format, connector_power_type: connector.powerType }),
+  };
+}
+
+/**
  * The OCPI 2.2.1 CDR of a finished session under the tariff in force at its start: charging periods that
  * change whenever the active price component changes, priced as mod_tariffs says, with all totals. Pure:
  * issuing and replay both come here, so a replay that differs points at its inputs, never at two code paths.
@@ -162,7 +224,7 @@ export function composeCdr(input: CdrInput): ComposedCdr {
     cdr_token: cdrTokenOf(facts, cpo),
     auth_method: facts.authMethod,
     ...(facts.authorizationReference === '' ? {} : { authorization_reference: facts.authorizationReference }),
-    cdr_location: { id: input.location.locationId, evse_uid: input.location.evseUid, connector_id: input.location.connectorId },
+    cdr_location: cdrLocationOf(input.location, input.place, state.connectorId),
     currency: tariff.currency,
     tariffs: [tariff],
     charging_periods: priced.chargingPeriods,

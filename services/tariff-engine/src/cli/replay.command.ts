@@ -1,5 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ApiClient, ApiError } from '@roamgate/runtime';
+import { nonNegativeInteger, positiveInteger, runner, search, table as cliTable, text } from '@roamgate/runtime/cli';
 
 // What the operations API answers (src/cdrs owns the full shapes).
 interface Price {
@@ -205,49 +206,14 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Wraps an action: the error line names what to check for an unknown CDR. */
 function run<A extends unknown[]>(printError: (text: string) => void, action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      printError(`error: ${message(error)}`);
-      process.exitCode = 1;
-    }
-  };
+  return runner({ printError, message })(action);
 }
 
-function table(rows: readonly (readonly string[])[], header: readonly string[]): string {
-  if (rows.length === 0) return '(none)';
-  const all = [header, ...rows];
-  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
-  return all.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd()).join('\n');
-}
+const table = (rows: readonly (readonly string[])[], header: readonly string[]): string => cliTable(rows, header, '(none)');
 
 function footer(page: Page<unknown>): string {
   if (page.total === 0) return '';
   return `${page.offset + 1}-${page.offset + page.items.length} of ${page.total}`;
-}
-
-function text(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '-';
-  if (Array.isArray(value)) return value.length === 0 ? '-' : value.map(text).join(', ');
-  return String(value);
-}
-
-function search(params: Readonly<Record<string, string | number | undefined>>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value));
-  const encoded = query.toString();
-  return encoded === '' ? '' : `?${encoded}`;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
-  return Number(value);
 }

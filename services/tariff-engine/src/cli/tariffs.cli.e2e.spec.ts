@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { waitFor } from '@roamgate/runtime/testing';
+import { runNodeScript, waitFor, type ScriptRun } from '@roamgate/runtime/testing';
 import { ADMIN_TOKEN, startTariffEngine, tempDataDir, type TariffEngineUnderTest } from '../tariffs/testing/tariff-engine-app';
 import { tariffJson } from '../tariffs/testing/tariff-spec';
 
 const cli = join(__dirname, 'tariffs-main.js');
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describe('roamgate tariffs, as a child process against a running tariff engine', () => {
   const data = tempDataDir();
@@ -24,23 +17,7 @@ describe('roamgate tariffs, as a child process against a running tariff engine',
     return path;
   };
 
-  const run = (args: readonly string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], {
-        env: { ...process.env, ROAMGATE_URL: engine.baseUrl, ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+  const run = (args: readonly string[]): Promise<ScriptRun> => runNodeScript(cli, args, { ROAMGATE_URL: engine.baseUrl, ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN });
   const json = async <T = any>(args: readonly string[]): Promise<T> => {
     const result = await run([...args, '--json']);
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
@@ -144,12 +121,7 @@ describe('roamgate tariffs, as a child process against a running tariff engine',
   });
 
   it('says where it tried to connect when no engine answers', async () => {
-    const result = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [cli, 'tariffs', 'list'], { env: { ...process.env, ROAMGATE_URL: 'http://127.0.0.1:9', ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN } });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('close', (code) => resolve({ code, stdout: '', stderr }));
-    });
+    const result = await runNodeScript(cli, ['tariffs', 'list'], { ROAMGATE_URL: 'http://127.0.0.1:9', ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN });
     assert.equal(result.code, 1);
     assert.match(result.stderr, /^error: cannot reach Roamgate at http:\/\/127\.0\.0\.1:9/);
   });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ApiClient } from '@roamgate/runtime';
+import { json, nonNegativeInteger, positiveInteger, run, search, stdout as print, table as cliTable } from '@roamgate/runtime/cli';
+import type { AssignmentView as ApiAssignmentView, TariffView as ApiTariffView } from '../tariffs/api/views';
 
 // Shapes of what the operations API answers; src/tariffs/api owns them.
 interface Page<T> {
@@ -10,19 +12,7 @@ interface Page<T> {
   readonly limit: number;
 }
 
-interface TariffView {
-  readonly id: string;
-  readonly countryCode: string;
-  readonly partyId: string;
-  readonly currency: string;
-  readonly type: string | null;
-  readonly lastUpdated: string;
-  readonly publishedAt: string;
-  readonly versions: number;
-  readonly deleted: boolean;
-  readonly tariff: Record<string, unknown>;
-  readonly outcome?: string;
-}
+type TariffView = ApiTariffView & { readonly outcome?: string };
 
 interface VersionView {
   readonly lastUpdated: string;
@@ -30,20 +20,7 @@ interface VersionView {
   readonly tariff: Record<string, unknown>;
 }
 
-interface AssignmentView {
-  readonly id: string;
-  readonly tariffId: string;
-  readonly chargerId: string;
-  readonly evseId: number | null;
-  readonly connectorId: number | null;
-  readonly partnerId: string | null;
-  readonly timeZone: string;
-  readonly validFrom: string;
-  readonly validUntil: string | null;
-  readonly active: boolean;
-  readonly endReason: string | null;
-  readonly created?: boolean;
-}
+type AssignmentView = ApiAssignmentView & { readonly created?: boolean };
 
 export interface TariffManagementOptions {
   /** How commands reach the API; by default from ROAMGATE_URL and ROAMGATE_ADMIN_TOKEN (or the token file). */
@@ -219,12 +196,7 @@ function elementsSummary(tariff: Record<string, unknown>): string {
   return summary.length > 60 ? `${summary.slice(0, 57)}...` : summary;
 }
 
-function table(rows: readonly (readonly string[])[], headers: readonly string[]): string {
-  if (rows.length === 0) return '(none)';
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
-}
+const table = (rows: readonly (readonly string[])[], header: readonly string[]): string => cliTable(rows, header, '(none)');
 
 function fields(entries: readonly [string, unknown][]): string {
   const width = Math.max(...entries.map(([k]) => k.length));
@@ -235,34 +207,3 @@ const footer = (page: Page<unknown>): string =>
   page.items.length === 0 ? `${page.total} in total` : `${page.offset + 1}-${page.offset + page.items.length} of ${page.total}`;
 const text = (value: unknown): string => (value === null || value === undefined || value === '' ? '-' : String(value));
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-function search(params: Readonly<Record<string, string | number | undefined>>): string {
-  const query = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value));
-  const rendered = query.toString();
-  return rendered === '' ? '' : `?${rendered}`;
-}
-
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
-
-const print = (output: string): void => void process.stdout.write(`${output}\n`);
-const json = (value: unknown): string => JSON.stringify(value, null, 2);
-
-function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('must be a positive integer');
-  return Number(value);
-}
-
-function nonNegativeInteger(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
-  return Number(value);
-}

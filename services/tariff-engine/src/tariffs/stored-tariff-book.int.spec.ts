@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Bus } from '@roamgate/bus';
 import { openSqliteEventStore, type EventStore } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository } from '@roamgate/runtime';
@@ -45,7 +44,7 @@ describe('StoredTariffBook on the SQLite event store and read models', () => {
   before(async () => {
     events = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
     readModels = openSqliteReadModelStore({ file: join(dir, 'read-models.sqlite') });
-    projector = new TariffProjector(readModels, {} as Bus);
+    projector = new TariffProjector(readModels);
     await projector.onModuleInit();
     book = new StoredTariffBook(events, readModels);
 

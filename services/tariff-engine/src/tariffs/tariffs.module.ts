@@ -12,11 +12,10 @@ import { TariffService } from './tariff.service';
 
 /** Tariff management: OCPI tariffs versioned by last_updated, their assignments, and the TariffBook CDR issuing asks. */
 @Module({
-  controllers: [TariffsController, TariffAssignmentsController],
+  controllers: [TariffsController, TariffAssignmentsController, TariffProjector],
   providers: [
     TariffService,
     TariffQueries,
-    TariffProjector,
     { provide: TARIFF_BOOK, useFactory: (events: EventStore, readModels: ReadModelStore) => new StoredTariffBook(events, readModels), inject: [EVENT_STORE, READ_MODELS] },
   ],
   exports: [TARIFF_BOOK, TariffService],

@@ -1,7 +1,6 @@
-import { BootStatus, ConnectorStatus, FrameDirection, OcppVersion } from '@roamgate/contracts';
+import { BootStatus, ConnectorStatus, domainEvent, FrameDirection, OcppVersion, type DomainEvent } from '@roamgate/contracts';
 import type { Decider } from '../shared/decider.js';
 import { ChargingDomainError } from '../shared/errors.js';
-import { domainEvent, type DomainEvent } from '../shared/events.js';
 import { dateOf, laterOf, requireDate, timestamp } from '../shared/time.js';
 
 export const chargerStreamName = (chargerId: string): string => `charger-${chargerId}`;

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BootStatus, ConnectorStatus, FrameDirection, OcppVersion } from '@roamgate/contracts';
-import { domainEvent, fromStoredEvent, toStoredEvent } from '../shared/events.js';
+import { BootStatus, ConnectorStatus, domainEvent, FrameDirection, fromStoredEvent, OcppVersion, toStoredEvent } from '@roamgate/contracts';
 import { foldEvents } from '../shared/decider.js';
 import { timestamp } from '../shared/time.js';
 import { deciderSpec } from '../testing/decider-spec.js';

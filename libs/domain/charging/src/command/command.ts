@@ -1,7 +1,15 @@
-import { CommandKind, CommandOrigin, CommandResult, OcppVersion, type CommandRequested } from '@roamgate/contracts';
+import {
+  CommandKind,
+  CommandOrigin,
+  CommandResult,
+  domainEvent,
+  OcppVersion,
+  type CommandRequested,
+  type DomainEvent,
+  type EventInit,
+} from '@roamgate/contracts';
 import type { Decider } from '../shared/decider.js';
 import { ChargingDomainError } from '../shared/errors.js';
-import { domainEvent, type DomainEvent, type EventInit } from '../shared/events.js';
 import { requireDate, timestamp } from '../shared/time.js';
 import { classifyAnswer, classifyCallError } from './answers.js';
 

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CommandKind, CommandOrigin, CommandResult, OcppVersion } from '@roamgate/contracts';
-import { domainEvent } from '../shared/events.js';
+import { CommandKind, CommandOrigin, CommandResult, domainEvent, OcppVersion } from '@roamgate/contracts';
 import { timestamp } from '../shared/time.js';
 import { deciderSpec } from '../testing/decider-spec.js';
 import { classifyAnswer, classifyCallError } from './answers.js';

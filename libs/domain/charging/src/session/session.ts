@@ -1,8 +1,7 @@
-import { AuthorizationSource, AuthorizationStatus, ChargingState, OcppVersion } from '@roamgate/contracts';
+import { AuthorizationSource, AuthorizationStatus, ChargingState, domainEvent, OcppVersion, type DomainEvent } from '@roamgate/contracts';
 import type { Decider } from '../shared/decider.js';
 import { compareDecimals, isDecimal, normalizeDecimal } from '../shared/decimal.js';
 import { ChargingDomainError } from '../shared/errors.js';
-import { domainEvent, type DomainEvent } from '../shared/events.js';
 import { requireDate, timestamp } from '../shared/time.js';
 import { byTimestamp, meterSampleInit, meterStopWh, readingKey, readingOf, type MeterReading } from './meter.js';
 

@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuthorizationSource, AuthorizationStatus, ChargingState, ConnectorStatus, OcppVersion } from '@roamgate/contracts';
+import { AuthorizationSource, AuthorizationStatus, ChargingState, ConnectorStatus, domainEvent, OcppVersion } from '@roamgate/contracts';
 import { decideAll, foldEvents } from '../shared/decider.js';
-import { domainEvent } from '../shared/events.js';
 import { timestamp } from '../shared/time.js';
 import { deciderSpec } from '../testing/decider-spec.js';
 import { chargingStateFromConnectorStatus, chargingStateFromPower } from './charging-state.js';

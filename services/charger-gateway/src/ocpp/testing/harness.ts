@@ -5,12 +5,15 @@ import type { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@roamgate/config';
 import { chargerDecider, chargerStreamName, fromStoredEvent, type ChargerStreamEvent, type DomainEvent } from '@roamgate/domain-charging';
 import type { EventStore, RecordedEvent } from '@roamgate/event-store';
-import type { EventType } from '@roamgate/contracts';
+import { FrameDirection, FrameType, OcppVersion, timestampFromDate, type EventType } from '@roamgate/contracts';
 import { AggregateRepository, EVENT_STORE, startRoamgate } from '@roamgate/runtime';
 import { freePort, waitFor } from '@roamgate/runtime/testing';
 import { RPCClient } from 'ocpp-rpc';
 import { chargerGateway } from '../../charger-gateway.module';
 import { CommandService } from '../../commands/command.service';
+import { FrameLog } from '../../message-log/frame-log';
+import type { OcppMessageDocument } from '../../projections/documents';
+import type { FrameRecord } from '../../projections/ocpp-message.projection';
 import { domainCodec } from '../domain-codec';
 import { hashPassword } from '../password';
 
@@ -24,6 +27,8 @@ export interface TestGateway {
   readonly commands: CommandService;
   register(chargerId: string, password?: string): Promise<void>;
   events<T extends EventType = EventType>(streamId: string, type?: T): Promise<DomainEvent<T>[]>;
+  /** The charger's message log, oldest first, in the shape frames are recorded in. */
+  frames(chargerId: string): Promise<FrameRecord[]>;
   /** Polls the stream until `count` events of the type are there. */
   waitForEvents<T extends EventType>(streamId: string, type: T, count?: number, timeoutMs?: number): Promise<DomainEvent<T>[]>;
   connect(chargerId: string, protocol: 'ocpp1.6' | 'ocpp2.0.1', options?: { password?: string }): Promise<RPCClient>;
@@ -64,6 +69,10 @@ export async function startTestGateway(env: Record<string, string> = {}, reuseDa
       ]);
     },
     events,
+    async frames(chargerId) {
+      const found = app.get(FrameLog).page({ chargerId }, 'asc', 0, -1);
+      return found.items.map(recordOf);
+    },
     waitForEvents: (streamId, type, count = 1, timeoutMs = 10_000) =>
       waitFor(
         async () => {
@@ -92,5 +101,24 @@ export async function startTestGateway(env: Record<string, string> = {}, reuseDa
       await app.close();
       if (!options.keepData) await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+function recordOf(doc: OcppMessageDocument): FrameRecord {
+  const protocols: Record<string, OcppVersion> = { 'ocpp1.6': OcppVersion.OCPP_VERSION_1_6, 'ocpp2.0.1': OcppVersion.OCPP_VERSION_2_0_1 };
+  return {
+    chargerId: doc.chargerId,
+    ...(doc.at === null ? {} : { occurredAt: timestampFromDate(new Date(doc.at)) }),
+    protocol: doc.protocol === null ? OcppVersion.OCPP_VERSION_UNSPECIFIED : protocols[doc.protocol]!,
+    direction: doc.direction === null ? FrameDirection.UNSPECIFIED : FrameDirection[doc.direction],
+    frameType: doc.frameType === null ? FrameType.UNSPECIFIED : FrameType[doc.frameType as keyof typeof FrameType],
+    messageId: doc.messageId,
+    action: doc.action,
+    frame: doc.payload,
+    latencyMs: doc.latencyMs ?? 0,
+    validationError: doc.validationError ?? '',
+    connectionId: doc.connectionId ?? '',
+    sessionId: doc.sessionId ?? '',
+    commandId: doc.commandId ?? '',
   };
 }

@@ -1,13 +1,9 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsNumber, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { GeoLocationDto } from '../common.dto';
 import { AUTH_METHODS, CdrTokenDto, ChargingPeriodDto, DATE_TIME, PriceDto } from '../sessions/session.dto';
 
 const dateTime = { message: 'must be an RFC 3339 date-time in UTC' };
-
-class GeoLocationDto {
-  @IsString() @Matches(/^-?[0-9]{1,2}\.[0-9]{5,7}$/, { message: 'must be a decimal latitude' }) latitude!: string;
-  @IsString() @Matches(/^-?[0-9]{1,3}\.[0-9]{5,7}$/, { message: 'must be a decimal longitude' }) longitude!: string;
-}
 
 /** mod_cdrs CdrLocation. */
 export class CdrLocationDto {

@@ -1,10 +1,10 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, timestampFromMs } from '@roamgate/contracts';
 import { domainEvent, toStoredEvent } from '@roamgate/domain-ocpi';
 import { DuplicateEventIdError, type EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { BUS, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { derivedEventId } from '../push/derived-id';
 import { Outbox, type PushOutcome } from '../push/outbox';
 import { EVENT_HEADER, SessionsSender } from '../sessions/sessions.sender';
@@ -30,13 +30,10 @@ export type CdrPushDocument = {
  * event, so recording an outcome twice appends it once.
  */
 @Injectable()
-export class CdrsSender implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: BusSubscription | undefined;
-
+export class CdrsSender implements OnModuleInit {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(BUS) private readonly bus: Bus,
     private readonly outbox: Outbox,
     private readonly sessions: SessionsSender,
   ) {}
@@ -46,14 +43,7 @@ export class CdrsSender implements OnModuleInit, OnApplicationBootstrap, OnAppli
     this.outbox.onOutcome('cdrs', (outcome) => this.recordOutcome(outcome));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ group: CDRS_GROUP, topics: ['roamgate.cdr'], handler: (message) => this.handle(message) });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
-  }
-
+  /** A message of roamgate.cdr (OcpiBusConsumers, group CDRS_GROUP). */
   async handle(message: DeliveredMessage): Promise<void> {
     if (message.headers[EVENT_HEADER.type] !== 'CdrIssued') return;
     const issued = decodeEventBinary('CdrIssued', message.value);

@@ -1,20 +1,21 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import type { DeliveredMessage } from '@roamgate/bus';
 import { CommandOrigin, decodeEventBinary, decodeEventJson, encodeEventJson, type CommandResultDelivered, type CommandResultDeliveryFailed } from '@roamgate/contracts';
 import { commandDecider, commandStreamName } from '@roamgate/domain-charging';
 import type { EventStore, Json } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { AggregateRepository, BUS, EVENT_STORE, READ_MODELS, type Decider, type EventCodec } from '@roamgate/runtime';
+import { AggregateRepository, EVENT_STORE, READ_MODELS, runWithTraceContext, traceContextFrom, type Decider, type EventCodec } from '@roamgate/runtime';
 import { PartnerRepository } from '../../partners/partner.repository';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
 import { OcpiClient } from '../transport/ocpi-client';
 import { unseal } from '../transport/secrets';
+import { keptTraceHeaders } from '../transport/trace';
 import type { CommandResultBody, CommandResultType } from './commands.dto';
 import { commandCodec } from './commands.service';
 import { commandRequester, sessionOwnership } from './session-ownership';
 
 export const COMMAND_RESULTS_GROUP = 'ocpi-connector-commands';
-const TOPICS = ['roamgate.command', 'roamgate.session'];
+export const COMMAND_RESULTS_TOPICS = ['roamgate.command', 'roamgate.session'];
 const OUTCOMES = new Set(['CommandAnswered', 'CommandTimedOut', 'CommandFailed']);
 // Mirrors @roamgate/relay EVENT_HEADERS, which this service does not depend on.
 const HEADER = { eventType: 'roamgate-event-type', streamId: 'roamgate-stream-id' } as const;
@@ -37,6 +38,8 @@ export type CommandResultDocument = {
   readonly attempts: number;
   readonly nextAttemptAt: string;
   readonly lastError: string | null;
+  /** Trace headers of the outcome event's handling: every POST carries that chain's X-Correlation-ID. */
+  readonly trace?: Readonly<Record<string, string>>;
 };
 
 export function backoffMs(policy: CommandResultRetryPolicy, failedAttempts: number): number {
@@ -85,11 +88,9 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
   private readonly aggregates: AggregateRepository;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Map<string, Promise<void>>();
-  private subscription: BusSubscription | undefined;
   private stopping = false;
 
   constructor(
-    @Inject(BUS) private readonly bus: Bus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     @Inject(OCPI_SETTINGS) private readonly settings: OcpiSettings,
@@ -110,12 +111,10 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
       for (const { data } of page.items) this.schedule(data.commandId, Date.parse(data.nextAttemptAt));
       if (offset + page.items.length >= page.total || page.items.length === 0) break;
     }
-    this.subscription = await this.bus.subscribe({ group: COMMAND_RESULTS_GROUP, topics: TOPICS, handler: (message) => this.onMessage(message) });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.subscription?.close();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.inFlight.values()]);
@@ -129,7 +128,8 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
     return (await this.readModels.get<CommandResultDocument>(COMMAND_RESULTS.name, commandId))?.data;
   }
 
-  private async onMessage(message: DeliveredMessage): Promise<void> {
+  /** A message of roamgate.command or roamgate.session (OcpiBusConsumers, group COMMAND_RESULTS_GROUP). */
+  async onMessage(message: DeliveredMessage): Promise<void> {
     const type = message.headers[HEADER.eventType] ?? '';
     if (OUTCOMES.has(type)) {
       const data = decodeEventJsonOf(type, message.value);
@@ -156,6 +156,7 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
       attempts: 0,
       nextAttemptAt: new Date().toISOString(),
       lastError: null,
+      trace: keptTraceHeaders(),
     };
     await this.readModels.upsert(COMMAND_RESULTS.name, commandId, document, 0);
     this.schedule(commandId, Date.now());
@@ -181,6 +182,12 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
   private async attempt(commandId: string): Promise<void> {
     const document = await this.get(commandId);
     if (!document || document.status === 'delivered') return;
+    // In the context of the outcome's handling (also after a restart), so the POST and its events carry its chain.
+    await runWithTraceContext(traceContextFrom(document.trace ?? {}), () => this.deliver(document));
+  }
+
+  private async deliver(document: CommandResultDocument): Promise<void> {
+    const commandId = document.commandId;
     const attempt = document.attempts + 1;
     const base = { commandId, partnerId: document.partnerId, responseUrl: document.responseUrl, attempt, occurredAt: new Date().toISOString() };
     let event: DeliveryEvent;

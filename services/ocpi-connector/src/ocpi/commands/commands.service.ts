@@ -18,7 +18,9 @@ import {
   type StopSessionDto,
   type UnlockConnectorDto,
 } from './commands.dto';
-import { chargerOfAddress, resolveTarget, type OcppTarget } from './evse-mapping';
+import { LocationRepository } from '../locations/location.repository';
+import { ScopeService } from '../scope/scope.service';
+import { chargerFacts, chargerOfAddress, resolveTarget, type OcppTarget, type Resolution } from './evse-mapping';
 import { sessionOwnership } from './session-ownership';
 
 export const RESERVATIONS = { name: 'ocpi_reservations', indexes: ['partnerId'] } as const;
@@ -44,6 +46,8 @@ export class CommandsService implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     @Inject(CONFIG) private readonly config: RoamgateConfig,
+    private readonly scopes: ScopeService,
+    private readonly locations: LocationRepository,
   ) {
     this.aggregates = new AggregateRepository(store);
   }
@@ -75,7 +79,7 @@ export class CommandsService implements OnModuleInit {
   }
 
   private async startSession(partnerId: string, command: StartSessionDto): Promise<CommandResponse> {
-    const resolved = await this.resolve(command.location_id, command.evse_uid, command.connector_id, false);
+    const resolved = await this.resolve(partnerId, command.location_id, command.evse_uid, command.connector_id, false);
     if ('rejected' in resolved) return this.answer('REJECTED', resolved.rejected);
     const { target } = resolved;
     await this.request(partnerId, command.response_url, target.chargerId, {
@@ -103,7 +107,7 @@ export class CommandsService implements OnModuleInit {
   }
 
   private async unlockConnector(partnerId: string, command: UnlockConnectorDto): Promise<CommandResponse> {
-    const resolved = await this.resolve(command.location_id, command.evse_uid, command.connector_id, true);
+    const resolved = await this.resolve(partnerId, command.location_id, command.evse_uid, command.connector_id, true);
     if ('rejected' in resolved) return this.answer('REJECTED', resolved.rejected);
     const { target } = resolved;
     await this.request(partnerId, command.response_url, target.chargerId, {
@@ -114,7 +118,7 @@ export class CommandsService implements OnModuleInit {
   }
 
   private async reserveNow(partnerId: string, command: ReserveNowDto): Promise<CommandResponse> {
-    const resolved = await this.resolve(command.location_id, command.evse_uid, undefined, false);
+    const resolved = await this.resolve(partnerId, command.location_id, command.evse_uid, undefined, false);
     if ('rejected' in resolved) return this.answer('REJECTED', resolved.rejected);
     const expiresAt = new Date(command.expiry_date);
     if (expiresAt.getTime() <= Date.now()) return this.answer('REJECTED', 'expiry_date is in the past');
@@ -144,9 +148,29 @@ export class CommandsService implements OnModuleInit {
     return this.answer('ACCEPTED');
   }
 
-  private async resolve(locationId: string, evseUid: string | undefined, connectorId: string | undefined, evseRequired: boolean) {
-    const charger = await chargerOfAddress(this.store, locationId, evseUid);
-    return resolveTarget(charger, { locationId, ...(evseUid === undefined ? {} : { evseUid }), ...(connectorId === undefined ? {} : { connectorId }) }, evseRequired);
+  /**
+   * The charger place of an OCPI address, within the partner's launch scope. An EVSE attached in the location model
+   * is at that model's location; a model location with a single charger works as a START_SESSION target without
+   * evse_uid. An address outside the scope is REJECTED with the reason (the partner sees only its scope anyway).
+   */
+  private async resolve(partnerId: string, locationId: string, evseUid: string | undefined, connectorId: string | undefined, evseRequired: boolean): Promise<Resolution> {
+    const placed = evseUid === undefined ? undefined : await this.locations.evse(evseUid);
+    let charger = await chargerOfAddress(this.store, locationId, evseUid);
+    if (!charger && evseUid === undefined) {
+      const chargers = [...new Set((await this.locations.evsesAt(locationId)).map((e) => e.chargerId))];
+      const only = chargers.length === 1 ? await chargerFacts(this.store, chargers[0]!) : undefined;
+      if (only) charger = { ...only, locationId };
+    }
+    if (charger && placed) charger = { ...charger, locationId: placed.locationId };
+    const resolution = resolveTarget(charger, { locationId, ...(evseUid === undefined ? {} : { evseUid }), ...(connectorId === undefined ? {} : { connectorId }) }, evseRequired);
+    if ('rejected' in resolution) return resolution;
+    const place = { uid: evseUid ?? '', locationId: placed?.locationId ?? locationId, chargerId: resolution.target.chargerId };
+    const scope = await this.scopes.get(partnerId);
+    if (!this.scopes.allowsIn(scope, place)) {
+      if (!scope.set) return { rejected: 'no launch scope has been agreed with this partner yet: it may command no EVSE' };
+      return { rejected: evseUid === undefined ? `location ${locationId} is not in the launch scope agreed with this partner` : `EVSE ${evseUid} is not in the launch scope agreed with this partner` };
+    }
+    return resolution;
   }
 
   private async request(partnerId: string, responseUrl: string, chargerId: OcppTarget['chargerId'], payload: CommandPayloadInit): Promise<string> {

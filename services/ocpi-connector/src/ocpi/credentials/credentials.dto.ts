@@ -4,38 +4,16 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsInt,
-  IsOptional,
   IsString,
   IsUrl,
   Matches,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
 import { PARTY_ROLES, type PartyRoleName } from '@roamgate/domain-ocpi';
+import { BusinessDetailsDto, URL_OPTIONS } from '../common.dto';
 
-// types.asciidoc URL: string(255); peers on test benches use plain http and bare hosts, so neither TLS nor a TLD is required.
-const URL_OPTIONS = { require_protocol: true, require_tld: false, protocols: ['http', 'https'] };
-export const IMAGE_CATEGORIES = ['CHARGER', 'ENTRANCE', 'LOCATION', 'NETWORK', 'OPERATOR', 'OTHER', 'OWNER'] as const;
-
-/** mod_locations Image class. */
-export class ImageDto {
-  @IsUrl(URL_OPTIONS) @MaxLength(255) url!: string;
-  @IsOptional() @IsUrl(URL_OPTIONS) @MaxLength(255) thumbnail?: string;
-  @IsIn(IMAGE_CATEGORIES) category!: (typeof IMAGE_CATEGORIES)[number];
-  @IsString() @MaxLength(4) type!: string;
-  @IsOptional() @IsInt() @Min(0) @Max(99999) width?: number;
-  @IsOptional() @IsInt() @Min(0) @Max(99999) height?: number;
-}
-
-/** mod_locations BusinessDetails class. */
-export class BusinessDetailsDto {
-  @IsString() @MaxLength(100) name!: string;
-  @IsOptional() @IsUrl(URL_OPTIONS) @MaxLength(255) website?: string;
-  @IsOptional() @ValidateNested() @Type(() => ImageDto) logo?: ImageDto;
-}
+export { BusinessDetailsDto, ImageDto } from '../common.dto';
 
 /** credentials CredentialsRole class. */
 export class CredentialsRoleDto {

@@ -29,6 +29,11 @@ export type OutboxEntry = {
   readonly locationUrl: string | null;
   readonly queuedAt: string;
   readonly deliveredAt: string | null;
+  /**
+   * Trace headers (traceparent, x-correlation-id) of the work that queued the entry, from the OcpiPushQueued event's
+   * metadata: every attempt is made in that context, so the partner sees the chain's X-Correlation-ID.
+   */
+  readonly trace?: Readonly<Record<string, string>>;
 };
 
 export type OutboxEvent =
@@ -42,7 +47,7 @@ export const OUTBOX_EVENT_TYPES: ReadonlySet<string> = new Set(['OcpiPushQueued'
 const iso = (ts: Parameters<typeof timestampMs>[0] | undefined): string | null => (ts ? new Date(timestampMs(ts)).toISOString() : null);
 
 /** Folds one outbox event into its entry; `position` is the event's global position (the seq of a new entry). */
-export function evolveEntry(entry: OutboxEntry | undefined, event: OutboxEvent, position: number): OutboxEntry | undefined {
+export function evolveEntry(entry: OutboxEntry | undefined, event: OutboxEvent, position: number, trace: Readonly<Record<string, string>> = {}): OutboxEntry | undefined {
   const data = event.data;
   if (event.type === 'OcpiPushQueued') {
     if (entry) return entry;
@@ -69,6 +74,7 @@ export function evolveEntry(entry: OutboxEntry | undefined, event: OutboxEvent, 
       locationUrl: null,
       queuedAt: iso(d.occurredAt) ?? new Date(0).toISOString(),
       deliveredAt: null,
+      ...(Object.keys(trace).length > 0 ? { trace } : {}),
     };
   }
   if (!entry || entry.id !== data.entryId) return entry;

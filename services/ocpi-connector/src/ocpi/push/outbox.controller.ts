@@ -1,9 +1,8 @@
-import { BadRequestException, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ConflictException, Controller, Get, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { OcpiError } from '../transport/status';
-import { validateBody } from '../transport/validation';
+import { apiBody } from '../../api/api-input';
 import { Outbox, OutboxEntryNotDeadError, OutboxEntryNotFoundError } from './outbox';
 import type { OutboxStatus } from './outbox-entry';
 
@@ -22,12 +21,7 @@ export class OutboxController {
 
   @Get()
   async list(@Param('id') id: string, @Query() query: Record<string, unknown>) {
-    let params: OutboxQuery;
-    try {
-      params = validateBody(OutboxQuery, query, 'query');
-    } catch (error) {
-      throw new BadRequestException(error instanceof OcpiError ? error.message : String(error));
-    }
+    const params = apiBody(OutboxQuery, query, 'query');
     const offset = params.offset ?? 0;
     const limit = params.limit ?? 50;
     const found = await this.outbox.list(id.toUpperCase(), params.status, offset, limit);

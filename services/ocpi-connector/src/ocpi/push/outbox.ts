@@ -3,9 +3,10 @@ import { timestampFromMs } from '@roamgate/contracts';
 import { domainEvent, fromStoredEvent, ocpiCallStreamName, toStoredEvent } from '@roamgate/domain-ocpi';
 import { DuplicateEventIdError, newEventId, type EventStore, type RecordedEvent, type Subscription } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { EVENT_STORE, READ_MODELS, runWithTraceContext, traceContextFrom } from '@roamgate/runtime';
 import { CredentialsService } from '../credentials/credentials.service';
 import { OcpiClient, OcpiCallError } from '../transport/ocpi-client';
+import { keptTraceHeaders } from '../transport/trace';
 import { PartnerRepository } from '../../partners/partner.repository';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
 import { backoffDelayMs } from './backoff';
@@ -21,6 +22,7 @@ export interface PushRequest {
   readonly method: PushMethod;
   /** Appended to the module endpoint URL; "" for a POST to the endpoint itself. */
   readonly path: string;
+  /** undefined: no body (a DELETE). */
   readonly body: unknown;
   /** The consumed event this push comes from: queuing it twice is a no-op. */
   readonly sourceEventId: string;
@@ -113,7 +115,7 @@ export class Outbox implements OnModuleInit, OnApplicationBootstrap, OnApplicati
       objectId: request.objectId,
       method: request.method,
       path: request.path,
-      bodyJson: JSON.stringify(request.body),
+      bodyJson: request.body === undefined ? '' : JSON.stringify(request.body),
       sourceEventId: request.sourceEventId,
       sessionId: request.sessionId ?? '',
     });
@@ -191,7 +193,8 @@ export class Outbox implements OnModuleInit, OnApplicationBootstrap, OnApplicati
       if ((blockedFrom.get(entry.objectKey) ?? Number.POSITIVE_INFINITY) < entry.seq) continue;
       if (entry.nextAttemptAt && Date.parse(entry.nextAttemptAt) > now) continue;
       this.inFlight.add(entry.objectKey);
-      const delivery = this.deliver(entry)
+      // In the context of the work that queued the entry, not of whatever woke the loop.
+      const delivery = runWithTraceContext(traceContextFrom(entry.trace ?? {}), () => this.deliver(entry))
         .catch((error: unknown) => this.logger.error(`outbox entry ${entry.id}: ${String(error)}`))
         .finally(() => {
           this.inFlight.delete(entry.objectKey);
@@ -218,7 +221,7 @@ export class Outbox implements OnModuleInit, OnApplicationBootstrap, OnApplicati
         url: `${endpoint.url.replace(/\/+$/, '')}${entry.path}`,
         token: this.credentials.outboundToken(partner),
         encodeToken: !partner.acceptsUnencodedTokens,
-        body: JSON.parse(entry.body) as unknown,
+        ...(entry.body === '' ? {} : { body: JSON.parse(entry.body) as unknown }),
         partnerId: entry.partnerId,
         module: entry.module,
         routing: { from: { countryCode: this.ocpi.countryCode, partyId: this.ocpi.partyId }, ...(to ? { to: { countryCode: to.countryCode, partyId: to.partyId } } : {}) },
@@ -263,18 +266,18 @@ export class Outbox implements OnModuleInit, OnApplicationBootstrap, OnApplicati
   private async append(partnerId: string, eventId: string, event: OutboxEvent): Promise<void> {
     const stored = toStoredEvent(event as never);
     const appended = await this.store.append(ocpiCallStreamName(partnerId), [{ id: eventId, ...stored } as never], { expectedRevision: 'any' });
-    await this.apply(event, eventId, appended.nextExpectedRevision, appended.position);
+    await this.apply(event, eventId, appended.nextExpectedRevision, appended.position, keptTraceHeaders());
   }
 
   private async project(recorded: RecordedEvent): Promise<void> {
     const event = fromStoredEvent({ type: recorded.type, data: recorded.data as never }) as unknown as OutboxEvent;
-    await this.apply(event, recorded.id, recorded.revision, recorded.position);
+    await this.apply(event, recorded.id, recorded.revision, recorded.position, recorded.metadata);
   }
 
-  private async apply(event: OutboxEvent, eventId: string, revision: number, position: number): Promise<void> {
+  private async apply(event: OutboxEvent, eventId: string, revision: number, position: number, metadata: Readonly<Record<string, string>>): Promise<void> {
     const stored = await this.readModels.get<OutboxEntry>(OUTBOX.name, event.data.entryId);
     if (stored && stored.revision >= revision) return;
-    const entry = evolveEntry(stored?.data, event, position);
+    const entry = evolveEntry(stored?.data, event, position, keptTraceHeaders(metadata));
     if (!entry) return;
     await this.readModels.upsert(OUTBOX.name, entry.id, entry, revision);
     if (event.type === 'OcpiPushDelivered' || event.type === 'OcpiPushAttemptFailed') {

@@ -9,9 +9,10 @@ import { timestampFromMs } from '@roamgate/contracts';
 import { domainEvent, toStoredEvent } from '@roamgate/domain-ocpi';
 import { startEmspSimulator, type EmspSimulator } from '@roamgate/emsp-simulator';
 import { newEventId, type EventStore } from '@roamgate/event-store';
-import { EVENT_STORE, startRoamgate } from '@roamgate/runtime';
+import { EVENT_STORE, runWithTraceContext, startRoamgate, traceContextFrom } from '@roamgate/runtime';
 import { freePort, waitFor } from '@roamgate/runtime/testing';
 import { ocpiConnector, OcpiConnectorModule } from '../../ocpi-connector.module';
+import { adminApi, registerEmsp } from '../../testing/operations-api';
 import { SessionsSender } from '../sessions/sessions.sender';
 import { CallRecorder } from '../transport/call-recorder';
 import { Outbox } from './outbox';
@@ -30,21 +31,12 @@ describe('OCPI push outbox, sessions and their isolation, against simulated eMSP
   const emsps: EmspSimulator[] = [];
   const saved = { ...process.env };
 
-  const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  };
+  const admin = adminApi(() => base, ADMIN);
 
   async function registered(countryCode: string, partyId: string): Promise<EmspSimulator> {
     const emsp = await startEmspSimulator({ host: '127.0.0.1', countryCode, partyId });
     emsps.push(emsp);
-    const invite = await admin('POST', '/api/v1/partners/invitations', { countryCode, partyId, role: 'EMSP' });
-    assert.equal(invite.status, 201, JSON.stringify(invite.body));
-    await emsp.registerWithCpo({ cpoVersionsUrl: invite.body.versionsUrl, tokenA: invite.body.token });
+    await registerEmsp(admin, emsp, { countryCode, partyId });
     return emsp;
   }
 
@@ -94,6 +86,38 @@ describe('OCPI push outbox, sessions and their isolation, against simulated eMSP
     const statuses = (calls.items as { method: string; httpStatus: number }[]).map((c) => c.httpStatus);
     assert.ok(statuses.includes(503), `the failed attempt is recorded: ${statuses.join(',')}`);
     assert.equal(statuses.filter((s) => s === 200 || s === 201).length, 3);
+  });
+
+  it('makes every attempt with the correlation id and trace of the work that queued the entry, whatever woke the loop', async () => {
+    const emsp = emsps[0]!;
+    const traceparent = (n: string) => `00-${n.repeat(32)}-${'1'.repeat(16)}-01`;
+    const queue = (id: string, correlationId: string, trace: string) =>
+      runWithTraceContext(traceContextFrom({ 'x-correlation-id': correlationId, traceparent: traceparent(trace) }), () =>
+        outbox.enqueue({
+          partnerId: 'NL-EMS', module: 'sessions', objectId: id, method: 'PUT', path: `/NL/RGT/${id}`, sessionId: id, sourceEventId: `corr-${id}`,
+          body: { country_code: 'NL', party_id: 'RGT', id, start_date_time: '2025-03-01T09:00:00Z', kwh: 0, cdr_token: { country_code: 'NL', party_id: 'EMS', uid: 'T1', type: 'RFID', contract_id: 'T1' }, auth_method: 'COMMAND', location_id: 'L1', evse_uid: 'E1', connector_id: '1', currency: 'EUR', status: 'ACTIVE', last_updated: '2025-03-01T09:00:00Z' },
+        }),
+      );
+    emsp.endpointDownFor('sessions', 60_000);
+    const a = await queue('S-CORR-A', 'chain-A', 'a');
+    await waitFor(async () => ((await entries('NL-EMS', 'pending')).items.some((e) => e.id === a.id && e.attempts >= 1) ? true : undefined), 'the first attempt failed');
+    // Queued (and the loop woken) in another chain while S-CORR-A waits for its retry.
+    await queue('S-CORR-B', 'chain-B', 'b');
+    emsp.restoreEndpoint('sessions');
+    await waitFor(async () => (emsp.received.sessions.has('NL/RGT/S-CORR-A') && emsp.received.sessions.has('NL/RGT/S-CORR-B') ? true : undefined), 'both delivered', 10_000);
+    await app.get(CallRecorder, { strict: false }).flushed();
+    for (const [id, chain, trace] of [['S-CORR-A', 'chain-A', 'a'], ['S-CORR-B', 'chain-B', 'b']] as const) {
+      const calls = (await admin('GET', `/api/v1/partners/NL-EMS/calls?direction=OUTBOUND&sessionId=${id}&limit=50`)).body.items as { correlationId: string; requestHeaders: Record<string, string> }[];
+      assert.ok(calls.length >= (id === 'S-CORR-A' ? 2 : 1), `${id}: ${calls.length} calls`);
+      for (const call of calls) {
+        assert.equal(call.correlationId, chain, `${id}: every attempt in its own chain`);
+        assert.equal(call.requestHeaders['x-correlation-id'], chain);
+        assert.equal(call.requestHeaders['traceparent']?.split('-')[1], trace.repeat(32), `${id}: the trace of its queuing`);
+      }
+    }
+    const received = emsp.received.calls.filter((c) => c.direction === 'in' && c.method === 'PUT' && new URL(c.url).pathname.endsWith('/S-CORR-A'));
+    assert.ok(received.length >= 1, `the partner's log: ${emsp.received.calls.map((c) => `${c.direction} ${c.method} ${c.url} ${c.status}`).slice(-6).join(', ')}`);
+    for (const call of received) assert.equal(call.requestHeaders['x-correlation-id'], 'chain-A', 'the partner got it too');
   });
 
   it('dead-letters after the last attempt, holds the object, and delivers on an operator retry with the Location header', async () => {

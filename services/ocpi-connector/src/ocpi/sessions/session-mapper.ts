@@ -73,6 +73,28 @@ const isCharging = (state: ChargingState): boolean => state === ChargingState.CH
  * sends one twice. The session is priced by its CDR: no cost is carried here.
  */
 export function sessionOf(events: readonly SessionStreamEvent[], context: SessionContext): OcpiSession | undefined {
+  return foldedSessionOf(events, context)?.session;
+}
+
+/**
+ * What a meter value needs to bring a session forward without the stream (see sessionWithMeterValues): the first
+ * and latest energy readings by the charger's clock, the last charging boundary and the last update, in ms.
+ */
+export interface SessionFold {
+  readonly first: { readonly at: number; readonly wh: number } | null;
+  readonly latest: { readonly at: number; readonly wh: number } | null;
+  readonly lastBoundaryAt: number;
+  readonly lastUpdated: number;
+  readonly stopped: boolean;
+}
+
+export interface FoldedSession {
+  readonly session: OcpiSession;
+  readonly fold: SessionFold;
+}
+
+/** sessionOf, with what sessionWithMeterValues needs to carry the session on from the next meter values. */
+export function foldedSessionOf(events: readonly SessionStreamEvent[], context: SessionContext): FoldedSession | undefined {
   const started = events.find((e) => e.type === 'SessionStarted')?.data as EventMessage<'SessionStarted'> | undefined;
   if (!started || !started.occurredAt) return undefined;
   const startMs = timestampMs(started.occurredAt);
@@ -142,7 +164,7 @@ export function sessionOf(events: readonly SessionStreamEvent[], context: Sessio
     }
   }
 
-  return {
+  const session: OcpiSession = {
     country_code: context.cpo.countryCode,
     party_id: context.cpo.partyId,
     id: started.sessionId,
@@ -166,6 +188,37 @@ export function sessionOf(events: readonly SessionStreamEvent[], context: Sessio
     status: stopped ? 'COMPLETED' : 'ACTIVE',
     last_updated: ocpiDateTime(lastUpdated),
   };
+  const fold: SessionFold = {
+    first: readings[0] ?? null,
+    latest: readings[readings.length - 1] ?? null,
+    lastBoundaryAt: boundaries[boundaries.length - 1]!.at,
+    lastUpdated,
+    stopped: stopped !== undefined,
+  };
+  return { session, fold };
+}
+
+/**
+ * The session after one more SessionMeterValuesRecorded, folded from the last result instead of the whole stream,
+ * equal to what foldedSessionOf gives for the stream with the event appended; undefined when that cannot be told
+ * from the fold (the session stopped, or a reading is not later than the latest reading and the last charging
+ * boundary: it came out of order and may change a period), and the stream must be folded again.
+ */
+export function sessionWithMeterValues(folded: FoldedSession, data: EventMessage<'SessionMeterValuesRecorded'>): FoldedSession | undefined {
+  const { session, fold } = folded;
+  if (fold.stopped) return undefined;
+  let { first, latest } = fold;
+  for (const sample of data.samples) {
+    const wh = registerWh(sample);
+    if (wh === undefined || !sample.timestamp) continue;
+    const at = timestampMs(sample.timestamp);
+    if (at <= fold.lastBoundaryAt || (latest !== null && at < latest.at)) return undefined;
+    latest = { at, wh };
+    first ??= latest;
+  }
+  const lastUpdated = data.occurredAt ? Math.max(fold.lastUpdated, timestampMs(data.occurredAt)) : fold.lastUpdated;
+  const kwh = first === null || latest === null ? 0 : round(Math.max(0, latest.wh - first.wh) / 1000, 3);
+  return { session: { ...session, kwh, last_updated: ocpiDateTime(lastUpdated) }, fold: { ...fold, first, latest, lastUpdated } };
 }
 
 /** The PATCH bringing a receiver that holds `periodsSent` periods up to `session` (mod_sessions: periods are appended). */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { AuthorizationSource, AuthorizationStatus, ChargingState, create, schemaOf, timestampFromMs } from '@roamgate/contracts';
 import { validationProblems } from '../transport/validation';
 import { SessionDto, SessionPatchDto } from './session.dto';
-import { partyOfPartnerId, sessionOf, sessionPatchOf, type SessionStreamEvent } from './session-mapper';
+import { foldedSessionOf, partyOfPartnerId, sessionOf, sessionPatchOf, sessionWithMeterValues, type SessionStreamEvent } from './session-mapper';
 
 const t0 = Date.parse('2025-03-01T09:00:00Z');
 const at = (s: number) => timestampFromMs(t0 + s * 1000);
@@ -75,5 +75,43 @@ describe('session events to the OCPI Session', () => {
     assert.equal(session.authorization_reference, 'REF-1');
     assert.deepEqual([session.cdr_token.country_code, session.cdr_token.party_id], ['NL', 'RGT']);
     assert.equal(sessionOf([authorized], context), undefined);
+  });
+});
+
+describe('meter values folded onto the last result instead of the stream', () => {
+  const meterValues = (s: number, ...samples: ReturnType<typeof sample>[]) => ev('SessionMeterValuesRecorded', { sessionId: 'S-1', occurredAt: at(s), samples });
+  const data = (event: SessionStreamEvent) => event.data as Parameters<typeof sessionWithMeterValues>[1];
+
+  it('gives what folding the whole stream gives, meter value after meter value', () => {
+    const events: SessionStreamEvent[] = [started, ev('SessionChargingStateChanged', { sessionId: 'S-1', occurredAt: at(600), chargingState: ChargingState.SUSPENDED_EV }), ev('SessionChargingStateChanged', { sessionId: 'S-1', occurredAt: at(900), chargingState: ChargingState.CHARGING })];
+    let folded = foldedSessionOf(events, context)!;
+    for (const next of [meterValues(1000, sample(1000, '2000')), meterValues(1060), meterValues(1120, sample(1110, '2500'), sample(1120, '3.25', 'kWh')), meterValues(1180, sample(1120, '3300'))]) {
+      events.push(next);
+      folded = sessionWithMeterValues(folded, data(next))!;
+      assert.deepEqual(folded, foldedSessionOf(events, context));
+    }
+    assert.equal(folded.session.kwh, 2.3);
+    assert.equal(folded.session.charging_periods.length, 2);
+  });
+
+  it('starts counting from the first reading when the start had none', () => {
+    const events: SessionStreamEvent[] = [ev('SessionStarted', { sessionId: 'S-1', occurredAt: at(0), chargerId: 'CP-1', connectorId: 1, meterStartWh: '' })];
+    let folded = foldedSessionOf(events, context)!;
+    for (const next of [meterValues(60, sample(60, '500')), meterValues(120, sample(120, '900'))]) {
+      events.push(next);
+      folded = sessionWithMeterValues(folded, data(next))!;
+      assert.deepEqual(folded, foldedSessionOf(events, context));
+    }
+    assert.equal(folded.session.kwh, 0.4);
+  });
+
+  it('cannot tell a reading older than the latest or at a charging boundary, nor one after the stop: the stream is folded again', () => {
+    const events = [started, meterValues(1800, sample(1800, '6000')), ev('SessionChargingStateChanged', { sessionId: 'S-1', occurredAt: at(3600), chargingState: ChargingState.SUSPENDED_EV })];
+    const folded = foldedSessionOf(events, context)!;
+    assert.equal(sessionWithMeterValues(folded, data(meterValues(3700, sample(1700, '5000')))), undefined);
+    assert.equal(sessionWithMeterValues(folded, data(meterValues(3700, sample(3600, '9000')))), undefined);
+    assert.notEqual(sessionWithMeterValues(folded, data(meterValues(3700, sample(3601, '9000')))), undefined);
+    const stopped = foldedSessionOf([...events, ev('SessionStopped', { sessionId: 'S-1', occurredAt: at(5400), meterStopWh: '11500' })], context)!;
+    assert.equal(sessionWithMeterValues(stopped, data(meterValues(5500, sample(5500, '12000')))), undefined);
   });
 });

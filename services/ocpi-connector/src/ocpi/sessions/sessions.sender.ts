@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, decodeEventJson } from '@roamgate/contracts';
 import type { EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { BUS, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
+import { EVENT_STORE, READ_MODELS, runWithTraceContext, traceContextOfMessage } from '@roamgate/runtime';
 import { Outbox } from '../push/outbox';
 import { PUSH_SETTINGS, type PushSettings } from '../push/push-settings';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
-import { partyOfPartnerId, SESSION_EVENT_TYPES, sessionOf, sessionPatchOf, type SessionStreamEvent } from './session-mapper';
+import { foldedSessionOf, partyOfPartnerId, SESSION_EVENT_TYPES, sessionPatchOf, sessionWithMeterValues, type FoldedSession, type SessionFold, type SessionStreamEvent } from './session-mapper';
 import type { OcpiSession } from './session.dto';
 
 export const SESSIONS_GROUP = 'ocpi-connector-sessions';
@@ -29,7 +29,13 @@ export type SessionPushDocument = {
   readonly lastPatchAt: number;
   /** An update held back by the PATCH interval, queued by the sweep once the interval passed. */
   readonly dirty: boolean;
+  /** What the next meter values need to carry `session` on without reading the stream; absent on older documents. */
+  readonly fold?: SessionFold | null;
 };
+
+const SESSION_STREAM_PREFIX = 'session-';
+/** The session events that can make a session a partner's (see partnerOf). */
+const PARTNER_NAMING_TYPES: ReadonlySet<string> = new Set(['SessionStarted', 'SessionAuthorized']);
 
 /** Read-model revision: the stream revision, odd when the sweep wrote after it. */
 const docRevision = (sessionRevision: number, swept = false) => sessionRevision * 2 + (swept ? 1 : 0);
@@ -47,14 +53,12 @@ function decodeStored(type: string, data: unknown): SessionStreamEvent {
 @Injectable()
 export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OcpiSessions');
-  private subscription: BusSubscription | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
-    @Inject(BUS) private readonly bus: Bus,
     @Inject(OCPI_SETTINGS) private readonly ocpi: OcpiSettings,
     @Inject(PUSH_SETTINGS) private readonly settings: PushSettings,
     private readonly outbox: Outbox,
@@ -65,7 +69,6 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ group: SESSIONS_GROUP, topics: ['roamgate.session'], handler: (message) => this.handle(message) });
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.sweep()
         .catch((error: unknown) => this.logger.error(`session sweep: ${String(error)}`))
@@ -77,9 +80,14 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   async onApplicationShutdown(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     await this.sweeping;
-    await this.subscription?.close();
   }
 
+  /**
+   * A message of roamgate.session (OcpiBusConsumers, group SESSIONS_GROUP). Most are meter values, so they are
+   * dealt with from the stored document where it tells enough: skipped before decoding for a session of no partner
+   * (only a SessionStarted or a SessionAuthorized can name one), folded onto the stored OCPI session for a partner's
+   * session. The rest (starts, stops, out-of-order readings) fold the whole stream again.
+   */
   async handle(message: DeliveredMessage): Promise<void> {
     const type = message.headers[EVENT_HEADER.type] ?? '';
     if (!SESSION_EVENT_TYPES.has(type)) return;
@@ -87,15 +95,30 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
     const revision = Number(message.headers[EVENT_HEADER.revision]);
     const eventId = message.headers[EVENT_HEADER.id] ?? `${streamId}@${revision}`;
     if (!Number.isSafeInteger(revision)) throw new Error(`${message.topic}:${message.offset} lacks the stream revision header`);
-    const data = decodeEventBinary(type as never, message.value) as { sessionId: string };
-    await this.update(data.sessionId, streamId, revision, eventId);
+    const sessionId = streamId.startsWith(SESSION_STREAM_PREFIX)
+      ? streamId.slice(SESSION_STREAM_PREFIX.length)
+      : (decodeEventBinary(type as never, message.value) as { sessionId: string }).sessionId;
+    const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
+    if (stored && stored.sessionRevision >= revision) return;
+    if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return;
+    // What the outbox queues carries this message's trace on (a batch handler runs in none of its own).
+    await runWithTraceContext(traceContextOfMessage(message), async () => {
+      if (type === 'SessionMeterValuesRecorded' && stored?.partnerId && stored.session && stored.fold && stored.sessionRevision === revision - 1) {
+        const folded = sessionWithMeterValues({ session: stored.session, fold: stored.fold }, decodeEventBinary('SessionMeterValuesRecorded', message.value));
+        if (folded) return this.storeSession(stored, revision, folded, eventId);
+      }
+      await this.update(sessionId, streamId, revision, eventId);
+    });
   }
 
   /** Brings the session's OCPI object to `revision` of its stream and queues what the partner needs to follow. */
   async update(sessionId: string, streamId: string, revision: number, sourceEventId: string): Promise<void> {
     const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
     if (stored && stored.sessionRevision >= revision) return;
-    const recorded = await this.store.readStream(streamId, { maxCount: revision + 1 });
+    // The whole stream as it stands: events appended together (SessionStarted with the SessionAuthorized that names
+    // the real-time authorization) belong in the same PUT; the later messages of those events then change nothing.
+    const recorded = await this.store.readStream(streamId);
+    revision = Math.max(revision, recorded.at(-1)?.revision ?? revision);
     const events = recorded.filter((e) => SESSION_EVENT_TYPES.has(e.type)).map((e) => decodeStored(e.type, e.data));
     const partnerId = stored?.partnerId || (await this.partnerOf(events));
     const base: SessionPushDocument = stored ?? {
@@ -114,15 +137,27 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
       await this.readModels.upsert(OCPI_SESSIONS.name, sessionId, { ...base, partnerId: '', sessionRevision: revision }, docRevision(revision));
       return;
     }
-    const session = sessionOf(events, {
+    const folded = foldedSessionOf(events, {
       cpo: { countryCode: this.ocpi.countryCode, partyId: this.ocpi.partyId },
       tokenParty: partyOfPartnerId(partnerId) ?? { countryCode: this.ocpi.countryCode, partyId: this.ocpi.partyId },
       place: await this.placeOf(events),
       currency: this.settings.sessionCurrency,
     });
-    let next: SessionPushDocument = { ...base, partnerId, sessionRevision: revision, session: session ?? null, lastUpdated: session ? new Date(session.last_updated).toISOString() : base.lastUpdated };
+    await this.storeSession({ ...base, partnerId }, revision, folded, sourceEventId);
+  }
+
+  /** Stores the session's OCPI object as of `revision` of its stream, after queuing what the partner needs to follow. */
+  private async storeSession(base: SessionPushDocument, revision: number, folded: FoldedSession | undefined, sourceEventId: string): Promise<void> {
+    const session = folded?.session;
+    let next: SessionPushDocument = {
+      ...base,
+      sessionRevision: revision,
+      session: session ?? null,
+      fold: folded?.fold ?? null,
+      lastUpdated: session ? new Date(session.last_updated).toISOString() : base.lastUpdated,
+    };
     if (session) next = await this.push(next, session, sourceEventId);
-    await this.readModels.upsert(OCPI_SESSIONS.name, sessionId, next, docRevision(revision));
+    await this.readModels.upsert(OCPI_SESSIONS.name, base.id, next, docRevision(revision));
   }
 
   private async push(doc: SessionPushDocument, session: OcpiSession, sourceEventId: string): Promise<SessionPushDocument> {

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsDefined, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { DisplayTextDto } from '../common.dto';
+
+export { DisplayTextDto } from '../common.dto';
 
 export const TOKEN_TYPES = ['AD_HOC_USER', 'APP_USER', 'OTHER', 'RFID'] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
@@ -18,12 +21,6 @@ const DateTime = (): PropertyDecorator => (target, key) => {
   IsISO8601({ strict: true }, { message: 'must be an RFC 3339 DateTime' })(target, key);
   Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?$/, { message: 'must be a UTC DateTime like 2015-06-29T20:39:09Z' })(target, key);
 };
-
-/** types.asciidoc DisplayText class. */
-export class DisplayTextDto {
-  @IsString() @MaxLength(2) language!: string;
-  @IsString() @MaxLength(512) text!: string;
-}
 
 /** mod_tokens EnergyContract class. */
 export class EnergyContractDto {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PartnerRepository } from '../../partners/partner.repository';
 import type { PartnerDocument } from '../../partners/partner-documents';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
-import { OcpiClient } from '../transport/ocpi-client';
+import { OcpiCallError, OcpiClient } from '../transport/ocpi-client';
 import type { OcpiRequestContext } from '../transport/request-context';
 import { unseal } from '../transport/secrets';
 import { OcpiError, OcpiStatus } from '../transport/status';
@@ -25,6 +25,8 @@ export interface TokenAuthorizationDecision {
   readonly partnerId?: string;
   readonly authorizationReference?: string;
   readonly reason?: string;
+  /** Whether the eMSP answered; false when the whitelist rule decided without it. */
+  readonly emspReached: boolean;
 }
 
 export function tokenTypeOf(value: unknown): TokenType {
@@ -79,29 +81,40 @@ export class TokensService {
   }
 
   /**
-   * Real-time authorization (mod_tokens): ALWAYS is answered from the stored token; ALLOWED, ALLOWED_OFFLINE and
-   * NEVER ask the eMSP (POST {tokens endpoint}/{uid}/authorize). When the eMSP cannot be reached, ALLOWED_OFFLINE
-   * and ALLOWED (whitelisting is permitted for both) fall back to the stored token; NEVER is refused. A token
-   * the eMSP marked valid=false is BLOCKED without asking.
+   * Real-time authorization (mod_tokens, WhitelistType). ALWAYS: the stored token decides, real time is not allowed.
+   * ALLOWED: the CPO may choose; a valid token is asked in real time, one the eMSP marked invalid is BLOCKED without
+   * asking. ALLOWED_OFFLINE and NEVER: always asked, whatever `valid` says ("the state of the Token might have
+   * changed"). The eMSP answering 404 / 2004 is an answer: the token is UNKNOWN to it. When it cannot be reached
+   * (network, timeout, 5xx, no usable AuthorizationInfo): NEVER is NOT_ALLOWED, ALLOWED and ALLOWED_OFFLINE follow
+   * the stored token. `partnerId` picks the eMSP when several pushed the same uid.
    */
-  async authorize(uid: string, type: TokenType, location?: LocationReferences): Promise<TokenAuthorizationDecision> {
-    const [stored] = await this.tokens.findByUid(uid, type);
-    if (!stored) return { allowed: 'UNKNOWN', source: 'NONE', reason: `no eMSP pushed token ${uid} (${type})` };
+  async authorize(
+    uid: string,
+    type: TokenType,
+    location?: LocationReferences,
+    options: { readonly partnerId?: string; readonly timeoutMs?: number } = {},
+  ): Promise<TokenAuthorizationDecision> {
+    const found = await this.tokens.findByUid(uid, type);
+    const stored = options.partnerId ? found.find((t) => t.partnerId === options.partnerId) : found[0];
+    if (!stored) return { allowed: 'UNKNOWN', source: 'NONE', emspReached: false, reason: `no eMSP pushed token ${uid} (${type})` };
     const { token, partnerId } = stored;
-    if (!token.valid) return { allowed: 'BLOCKED', source: 'WHITELIST', partnerId };
-    if (token.whitelist === 'ALWAYS') return { allowed: 'ALLOWED', source: 'WHITELIST', partnerId };
+    const whitelisted: TokenAuthorizationDecision = { allowed: token.valid ? 'ALLOWED' : 'BLOCKED', source: 'WHITELIST', partnerId, emspReached: false };
+    if (token.whitelist === 'ALWAYS' || (token.whitelist === 'ALLOWED' && !token.valid)) return whitelisted;
     try {
-      const info = await this.askEmsp(partnerId, token, location);
-      return { allowed: info.allowed, source: 'REAL_TIME', partnerId, ...(info.authorization_reference ? { authorizationReference: info.authorization_reference } : {}) };
+      const info = await this.askEmsp(partnerId, token, location, options.timeoutMs);
+      return { allowed: info.allowed, source: 'REAL_TIME', partnerId, emspReached: true, ...(info.authorization_reference ? { authorizationReference: info.authorization_reference } : {}) };
     } catch (error) {
       const reason = (error as Error).message;
+      if (error instanceof OcpiCallError && (error.httpStatus === 404 || error.statusCode === OcpiStatus.UNKNOWN_TOKEN)) {
+        return { allowed: 'UNKNOWN', source: 'REAL_TIME', partnerId, emspReached: true, reason: `the eMSP does not know token ${uid}: ${reason}` };
+      }
       this.logger.warn(`real-time authorization of ${uid} with ${partnerId} failed: ${reason}`);
-      if (token.whitelist === 'NEVER') return { allowed: 'NOT_ALLOWED', source: 'REAL_TIME', partnerId, reason };
-      return { allowed: 'ALLOWED', source: 'ALLOWED_OFFLINE', partnerId, reason };
+      if (token.whitelist === 'NEVER') return { allowed: 'NOT_ALLOWED', source: 'NONE', partnerId, emspReached: false, reason };
+      return token.valid ? { allowed: 'ALLOWED', source: 'ALLOWED_OFFLINE', partnerId, emspReached: false, reason } : { ...whitelisted, reason };
     }
   }
 
-  private async askEmsp(partnerId: string, token: OcpiToken, location: LocationReferences | undefined): Promise<AuthorizationInfoDto> {
+  private async askEmsp(partnerId: string, token: OcpiToken, location: LocationReferences | undefined, timeoutMs: number | undefined): Promise<AuthorizationInfoDto> {
     const partner = await this.partners.get(partnerId);
     const endpoint = partner?.endpoints.find((e) => e.identifier === 'tokens' && e.role === 'SENDER');
     if (!partner || partner.status !== 'REGISTERED' || !endpoint || !partner.outboundTokenSealed) throw new Error(`partner ${partnerId} offers no tokens SENDER endpoint`);
@@ -115,6 +128,7 @@ export class TokensService {
       module: 'tokens',
       routing: { from: this.settings, to: { countryCode: token.country_code, partyId: token.party_id } },
       ...(location ? { body: location } : {}),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
     return validateBody(AuthorizationInfoDto, response.envelope.data, 'AuthorizationInfo');
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { currentTraceContext, currentTraceHeaders, TRACE_HEADERS } from '@roamgate/runtime';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
 import { authorizationHeader } from './authorization';
 import { CallRecorder } from './call-recorder';
@@ -18,8 +19,11 @@ export interface OutboundRequest {
   readonly module: string;
   /** Only for functional modules: configuration modules are never routed (transport_and_format, message routing). */
   readonly routing?: RoutingHeaders;
+  /** X-Correlation-ID; by default the one of the work running now (the bus message or request that caused the call). */
   readonly correlationId?: string;
   readonly sessionId?: string;
+  /** Overrides OCPI_REQUEST_TIMEOUT_MS, e.g. for a real-time authorization a charger waits for. */
+  readonly timeoutMs?: number;
 }
 
 export interface OutboundResponse<T = unknown> {
@@ -49,9 +53,14 @@ export class OcpiClient {
 
   async request<T = unknown>(request: OutboundRequest): Promise<OutboundResponse<T>> {
     const requestId = randomUUID();
-    const correlationId = request.correlationId ?? randomUUID();
+    // A call made while handling a bus message (or an inbound request) carries that chain's correlation id and trace,
+    // so the partner's side and our log line up with the events that caused it (transport_and_format: X-Correlation-ID).
+    const correlationId = request.correlationId ?? currentTraceContext()?.correlationId ?? randomUUID();
+    const trace = currentTraceHeaders();
     const headers: Record<string, string> = {
       accept: 'application/json',
+      ...(trace[TRACE_HEADERS.traceparent] ? { traceparent: trace[TRACE_HEADERS.traceparent] } : {}),
+      ...(trace[TRACE_HEADERS.tracestate] ? { tracestate: trace[TRACE_HEADERS.tracestate] } : {}),
       authorization: authorizationHeader(request.token, request.encodeToken ?? true),
       'x-request-id': requestId,
       'x-correlation-id': correlationId,
@@ -72,7 +81,7 @@ export class OcpiClient {
           method: request.method,
           headers,
           ...(body === undefined ? {} : { body }),
-          signal: AbortSignal.timeout(this.settings.requestTimeoutMs),
+          signal: AbortSignal.timeout(request.timeoutMs ?? this.settings.requestTimeoutMs),
           redirect: 'manual',
         });
       } catch (error) {

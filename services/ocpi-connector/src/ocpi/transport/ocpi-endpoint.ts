@@ -97,7 +97,9 @@ export class OcpiEnvelopeInterceptor implements NestInterceptor {
         }
         for (const [name, value] of Object.entries(reply.headers)) response.setHeader(name, value);
         response.status(reply.httpStatus);
-        return envelope(reply.data, new Date());
+        const answer = envelope(reply.data, new Date());
+        if (request.ocpi) request.ocpi.statusCode = answer.status_code;
+        return answer;
       }),
     );
   }

@@ -1,8 +1,9 @@
 import { ArgumentsHost, BadRequestException, Catch, HttpException, Logger } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { isOcpiDomainError } from '@roamgate/domain-ocpi';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { envelope } from './envelope';
+import type { OcpiRequest } from './request-context';
 import { OcpiStatus, OcpiError } from './status';
 
 const DOMAIN_ANSWERS = {
@@ -23,12 +24,13 @@ export class OcpiExceptionFilter extends BaseExceptionFilter {
 
   override catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return super.catch(exception, host);
-    const request = host.switchToHttp().getRequest<Request>();
+    const request = host.switchToHttp().getRequest<OcpiRequest>();
     if (!request.path.startsWith('/ocpi')) return super.catch(exception, host);
     const response = host.switchToHttp().getResponse<Response>();
     const error = toOcpiError(exception);
     if (error.httpStatus >= 500) this.logger.error(`${request.method} ${request.originalUrl}: ${exception instanceof Error ? exception.stack : String(exception)}`);
     if (error.httpStatus === 401) response.setHeader('WWW-Authenticate', 'Token');
+    if (request.ocpi) request.ocpi.statusCode = error.statusCode;
     response.status(error.httpStatus).json(envelope(error.data, new Date(), error.statusCode, error.message));
   }
 }

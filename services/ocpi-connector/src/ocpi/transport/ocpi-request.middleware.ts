@@ -11,7 +11,8 @@ const usableId = (value: string | string[] | undefined): string | undefined =>
 /**
  * Runs for every request under /ocpi: X-Request-ID and X-Correlation-ID are echoed (or generated when the
  * client sent none, transport_and_format, unique message IDs), and once the answer is sent the exchange is
- * recorded for the partner the guard identified. Unidentified calls are only logged by Nest.
+ * recorded for the partner the guard identified, with the status_code of the envelope as the interceptor or the
+ * exception filter made it (the body is kept as sent, never parsed again). Unidentified calls are only logged by Nest.
  */
 @Injectable()
 export class OcpiRequestMiddleware implements NestMiddleware {
@@ -36,13 +37,6 @@ export class OcpiRequestMiddleware implements NestMiddleware {
     response.once('finish', () => {
       const ocpi = request.ocpi;
       if (!ocpi?.partner) return;
-      let statusCode = 0;
-      try {
-        const parsed: unknown = JSON.parse(sent);
-        if (parsed && typeof parsed === 'object' && typeof (parsed as { status_code?: unknown }).status_code === 'number') statusCode = (parsed as { status_code: number }).status_code;
-      } catch {
-        statusCode = 0;
-      }
       this.recorder.record({
         partnerId: ocpi.partner.id,
         direction: 'INBOUND',
@@ -53,7 +47,7 @@ export class OcpiRequestMiddleware implements NestMiddleware {
         requestHeaders: request.headers as Record<string, string>,
         requestBody: request.body === undefined || (typeof request.body === 'object' && Object.keys(request.body as object).length === 0 && request.method === 'GET') ? '' : JSON.stringify(request.body),
         httpStatus: response.statusCode,
-        ocpiStatusCode: statusCode,
+        ocpiStatusCode: ocpi.statusCode ?? 0,
         responseHeaders: Object.fromEntries(Object.entries(response.getHeaders()).map(([k, v]) => [k, String(v)])),
         responseBody: sent,
         latencyMs: Date.now() - ocpi.startedAt,

@@ -14,6 +14,8 @@ export interface OcpiRequestContext {
   token?: string;
   routing?: RoutingHeaders;
   sessionId?: string;
+  /** status_code of the envelope answered, set where the envelope is made: the call log need not parse the body. */
+  statusCode?: number;
 }
 
 export type OcpiRequest = Request & { ocpi?: OcpiRequestContext };

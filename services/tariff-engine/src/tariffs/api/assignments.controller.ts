@@ -1,9 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { paging, queryChoice, queryText, type Input } from '@roamgate/runtime';
 import { TARIFF_ASSIGNMENTS, type AssignmentDocument } from '../projections/documents';
 import { AssignmentPage } from './dto';
 import { TariffQueries } from './tariff-queries';
-import { paging, queryChoice, queryText, type Input } from './validation';
 import { assignmentView, type AssignmentView } from './views';
 
 @ApiTags('tariffs')

@@ -1,7 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Document, FieldValue, FindQuery, ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
-import type { Paging } from './validation';
+import { READ_MODELS, type Paging } from '@roamgate/runtime';
 
 export interface Page<T> {
   readonly items: T[];

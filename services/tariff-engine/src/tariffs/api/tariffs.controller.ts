@@ -12,11 +12,22 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import {
+  objectBody,
+  optionalInteger,
+  optionalString,
+  optionalTime,
+  paging,
+  queryChoice,
+  queryText,
+  requiredString,
+  type Input,
+} from '@roamgate/runtime';
 import { TARIFF_VERSIONS, TARIFFS, type TariffDocument, type TariffVersionDocument } from '../projections/documents';
 import { TariffService } from '../tariff.service';
 import { AssignmentBody, AssignmentResult, AssignmentView, OcpiTariffBody, PublishedTariff, TariffPage, TariffVersionPage, TariffView as TariffViewDto } from './dto';
 import { TariffQueries } from './tariff-queries';
-import { objectBody, optionalInteger, optionalString, optionalTime, paging, queryChoice, queryText, requiredString, tariffIdOf, type Input } from './validation';
+import { tariffIdOf } from './validation';
 import { assignmentViewOfState, tariffView, tariffViewOfState, versionView, type TariffView } from './views';
 
 /** Just what the handlers need of express's Response. */

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import type { Bus, BusSubscription, DeliveredMessage } from '@roamgate/bus';
+import { Controller, Inject, Logger, OnModuleInit } from '@nestjs/common';
+import type { DeliveredMessage } from '@roamgate/bus';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { topicOf } from '@roamgate/relay';
-import { BUS, READ_MODELS } from '@roamgate/runtime';
+import { EventPattern, Payload, READ_MODELS, type BusConsumerOptions } from '@roamgate/runtime';
 import { COLLECTION_SPECS, TARIFF_ASSIGNMENTS, TARIFF_VERSIONS, TARIFFS, versionDocumentId, type AssignmentDocument, type TariffDocument } from './documents';
 import { tariffEventOfMessage, type ProjectedTariffEvent } from './projected-event';
 import { assignmentOfAssigned, assignmentOfUnassigned, tariffOfDeleted, tariffOfPublished, versionOfPublished } from './tariff.projection';
@@ -14,30 +14,18 @@ export const TARIFF_TOPIC = topicOf('tariff');
  * Keeps the tariffs, tariff_versions and tariff_assignments read models from the bus. Delivery is at
  * least once: every write is guarded by the revision of the tariff stream that caused it.
  */
-@Injectable()
-export class TariffProjector implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+@Controller()
+export class TariffProjector implements OnModuleInit {
   private readonly logger = new Logger('TariffProjector');
-  private subscription: BusSubscription | undefined;
 
-  constructor(
-    @Inject(READ_MODELS) private readonly store: ReadModelStore,
-    @Inject(BUS) private readonly bus: Bus,
-  ) {}
+  constructor(@Inject(READ_MODELS) private readonly store: ReadModelStore) {}
 
   async onModuleInit(): Promise<void> {
     for (const spec of COLLECTION_SPECS) await this.store.ensureCollection(spec);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.subscribe({ group: TARIFF_PROJECTIONS_GROUP, topics: [TARIFF_TOPIC], handler: (message) => this.handle(message) });
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.subscription?.close();
-    this.subscription = undefined;
-  }
-
-  async handle(message: DeliveredMessage): Promise<void> {
+  @EventPattern(TARIFF_TOPIC, { group: TARIFF_PROJECTIONS_GROUP } satisfies BusConsumerOptions)
+  async handle(@Payload() message: DeliveredMessage): Promise<void> {
     try {
       await this.project(tariffEventOfMessage(message));
     } catch (error) {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roamgate/v1/launch.proto.
  */
 export const file_roamgate_v1_launch: GenFile = /*@__PURE__*/
-  fileDesc("Chhyb2FtZ2F0ZS92MS9sYXVuY2gucHJvdG8SC3JvYW1nYXRlLnYxInEKD0NoYXJnZXJTZWxlY3RvchIUCgxsb2NhdGlvbl9pZHMYASADKAkSDwoHdmVuZG9ycxgCIAMoCRIOCgZtb2RlbHMYAyADKAkSGQoRZmlybXdhcmVfdmVyc2lvbnMYBCADKAkSDAoEdGFncxgFIAMoCSJmCgxDaGFyZ2VyR3JvdXASEwoLY2hhcmdlcl9pZHMYASADKAkSEQoJZXZzZV91aWRzGAIgAygJEi4KCHNlbGVjdG9yGAMgASgLMhwucm9hbWdhdGUudjEuQ2hhcmdlclNlbGVjdG9yIm8KCVRva2VuRmxvdxISCgp0b2tlbl90eXBlGAEgASgJEi0KCXdoaXRlbGlzdBgCIAEoDjIaLnJvYW1nYXRlLnYxLldoaXRlbGlzdFR5cGUSHwoXcmVhbF90aW1lX2F1dGhvcml6YXRpb24YAyABKAgiLgoNU291cmNlT2ZUcnV0aBIOCgZvYmplY3QYASABKAkSDQoFb3duZXIYAiABKAkicAoKR2F0ZVJlc3VsdBIMCgRnYXRlGAEgASgJEg0KBXZhbHVlGAIgASgJEhEKCXRocmVzaG9sZBgDIAEoCRIOCgZwYXNzZWQYBCABKAgSEwoLc2FtcGxlX3NpemUYBSABKAUSDQoFZ3JvdXAYBiABKAkiYAoMR2F0ZUV2aWRlbmNlEhMKC3Nlc3Npb25faWRzGAEgAygJEhMKC2NvbW1hbmRfaWRzGAIgAygJEg8KB2Nkcl9pZHMYAyADKAkSFQoNZXhjZXB0aW9uX2lkcxgEIAMoCSKSBAoRTGF1bmNoUGxhbkNyZWF0ZWQSDwoHcGxhbl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcGFydG5lcl9pZBgDIAEoCRIwCg1jaGFyZ2VyX2dyb3VwGAQgASgLMhkucm9hbWdhdGUudjEuQ2hhcmdlckdyb3VwEicKBXBoYXNlGAUgASgOMhgucm9hbWdhdGUudjEuTGF1bmNoUGhhc2USLgoMdGFyaWZmX293bmVyGAYgASgOMhgucm9hbWdhdGUudjEuVGFyaWZmT3duZXISKwoLdG9rZW5fZmxvd3MYByADKAsyFi5yb2FtZ2F0ZS52MS5Ub2tlbkZsb3cSNAoQc291cmNlc19vZl90cnV0aBgIIAMoCzIaLnJvYW1nYXRlLnYxLlNvdXJjZU9mVHJ1dGgSSwoPZ2F0ZV90aHJlc2hvbGRzGAkgAygLMjIucm9hbWdhdGUudjEuTGF1bmNoUGxhbkNyZWF0ZWQuR2F0ZVRocmVzaG9sZHNFbnRyeRIhChlldmFsdWF0aW9uX3dpbmRvd19zZWNvbmRzGAogASgFEhIKCmNyZWF0ZWRfYnkYCyABKAkaNQoTR2F0ZVRocmVzaG9sZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrQDCg1HYXRlRXZhbHVhdGVkEg8KB3BsYW5faWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWV2YWx1YXRpb25faWQYAyABKAkSJwoFcGhhc2UYBCABKA4yGC5yb2FtZ2F0ZS52MS5MYXVuY2hQaGFzZRIrCghkZWNpc2lvbhgFIAEoDjIZLnJvYW1nYXRlLnYxLkdhdGVEZWNpc2lvbhIMCgRydWxlGAYgASgJEiYKBWdhdGVzGAcgAygLMhcucm9hbWdhdGUudjEuR2F0ZVJlc3VsdBIrCghldmlkZW5jZRgIIAEoCzIZLnJvYW1nYXRlLnYxLkdhdGVFdmlkZW5jZRIwCgx3aW5kb3dfc3RhcnQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCndpbmRvd19lbmQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KB3RyaWdnZXIYCyABKA4yHi5yb2FtZ2F0ZS52MS5FdmFsdWF0aW9uVHJpZ2dlciKYAwoMU2NvcGVDaGFuZ2VkEg8KB3BsYW5faWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnBhcnRuZXJfaWQYAyABKAkSMAoOcHJldmlvdXNfcGhhc2UYBCABKA4yGC5yb2FtZ2F0ZS52MS5MYXVuY2hQaGFzZRInCgVwaGFzZRgFIAEoDjIYLnJvYW1nYXRlLnYxLkxhdW5jaFBoYXNlEjAKDWNoYXJnZXJfZ3JvdXAYBiABKAsyGS5yb2FtZ2F0ZS52MS5DaGFyZ2VyR3JvdXASGQoRYWRkZWRfY2hhcmdlcl9pZHMYByADKAkSGwoTcmVtb3ZlZF9jaGFyZ2VyX2lkcxgIIAMoCRIXCg9hZGRlZF9ldnNlX3VpZHMYCSADKAkSGQoRcmVtb3ZlZF9ldnNlX3VpZHMYCiADKAkSFQoNZXZhbHVhdGlvbl9pZBgLIAEoCRISCgpjaGFuZ2VkX2J5GAwgASgJEg4KBnJlYXNvbhgNIAEoCSK4AQoLTGF1bmNoRXZlbnQSNgoMcGxhbl9jcmVhdGVkGAEgASgLMh4ucm9hbWdhdGUudjEuTGF1bmNoUGxhbkNyZWF0ZWRIABI0Cg5nYXRlX2V2YWx1YXRlZBgCIAEoCzIaLnJvYW1nYXRlLnYxLkdhdGVFdmFsdWF0ZWRIABIyCg1zY29wZV9jaGFuZ2VkGAMgASgLMhkucm9hbWdhdGUudjEuU2NvcGVDaGFuZ2VkSABCBwoFZXZlbnQqzQEKC0xhdW5jaFBoYXNlEhwKGExBVU5DSF9QSEFTRV9VTlNQRUNJRklFRBAAEhYKEkxBVU5DSF9QSEFTRV9TQ09QRRABEi4KKkxBVU5DSF9QSEFTRV9DT01NQU5EX0FORF9TRVNTSU9OX0lOVEVHUklUWRACEigKJExBVU5DSF9QSEFTRV9DRFJfQU5EX1RBUklGRl9BQ0NVUkFDWRADEi4KKkxBVU5DSF9QSEFTRV9FWFBBTkRfV0lUSF9TVVBQT1JUX1JFQURJTkVTUxAEKn8KDEdhdGVEZWNpc2lvbhIdChlHQVRFX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUR0FURV9ERUNJU0lPTl9FWFBBTkQQARIXChNHQVRFX0RFQ0lTSU9OX1BBVVNFEAISHQoZR0FURV9ERUNJU0lPTl9LRUVQX05BUlJPVxADKlgKC1RhcmlmZk93bmVyEhwKGFRBUklGRl9PV05FUl9VTlNQRUNJRklFRBAAEhQKEFRBUklGRl9PV05FUl9DUE8QARIVChFUQVJJRkZfT1dORVJfRU1TUBACKqQBCg1XaGl0ZWxpc3RUeXBlEh4KGldISVRFTElTVF9UWVBFX1VOU1BFQ0lGSUVEEAASGQoVV0hJVEVMSVNUX1RZUEVfQUxXQVlTEAESGgoWV0hJVEVMSVNUX1RZUEVfQUxMT1dFRBACEiIKHldISVRFTElTVF9UWVBFX0FMTE9XRURfT0ZGTElORRADEhgKFFdISVRFTElTVF9UWVBFX05FVkVSEAQqegoRRXZhbHVhdGlvblRyaWdnZXISIgoeRVZBTFVBVElPTl9UUklHR0VSX1VOU1BFQ0lGSUVEEAASIAocRVZBTFVBVElPTl9UUklHR0VSX09OX0RFTUFORBABEh8KG0VWQUxVQVRJT05fVFJJR0dFUl9TQ0hFRFVMRRACYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chhyb2FtZ2F0ZS92MS9sYXVuY2gucHJvdG8SC3JvYW1nYXRlLnYxInEKD0NoYXJnZXJTZWxlY3RvchIUCgxsb2NhdGlvbl9pZHMYASADKAkSDwoHdmVuZG9ycxgCIAMoCRIOCgZtb2RlbHMYAyADKAkSGQoRZmlybXdhcmVfdmVyc2lvbnMYBCADKAkSDAoEdGFncxgFIAMoCSJmCgxDaGFyZ2VyR3JvdXASEwoLY2hhcmdlcl9pZHMYASADKAkSEQoJZXZzZV91aWRzGAIgAygJEi4KCHNlbGVjdG9yGAMgASgLMhwucm9hbWdhdGUudjEuQ2hhcmdlclNlbGVjdG9yIm8KCVRva2VuRmxvdxISCgp0b2tlbl90eXBlGAEgASgJEi0KCXdoaXRlbGlzdBgCIAEoDjIaLnJvYW1nYXRlLnYxLldoaXRlbGlzdFR5cGUSHwoXcmVhbF90aW1lX2F1dGhvcml6YXRpb24YAyABKAgiLgoNU291cmNlT2ZUcnV0aBIOCgZvYmplY3QYASABKAkSDQoFb3duZXIYAiABKAkiuQEKCkdhdGVSZXN1bHQSDAoEZ2F0ZRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIRCgl0aHJlc2hvbGQYAyABKAkSDgoGcGFzc2VkGAQgASgIEhMKC3NhbXBsZV9zaXplGAUgASgFEg0KBWdyb3VwGAYgASgJEiMKBGtpbmQYByABKA4yFS5yb2FtZ2F0ZS52MS5HYXRlS2luZBISCgpjb21wYXJpc29uGAggASgJEg4KBmRldGFpbBgJIAEoCSJgCgxHYXRlRXZpZGVuY2USEwoLc2Vzc2lvbl9pZHMYASADKAkSEwoLY29tbWFuZF9pZHMYAiADKAkSDwoHY2RyX2lkcxgDIAMoCRIVCg1leGNlcHRpb25faWRzGAQgAygJItQEChFMYXVuY2hQbGFuQ3JlYXRlZBIPCgdwbGFuX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpwYXJ0bmVyX2lkGAMgASgJEjAKDWNoYXJnZXJfZ3JvdXAYBCABKAsyGS5yb2FtZ2F0ZS52MS5DaGFyZ2VyR3JvdXASJwoFcGhhc2UYBSABKA4yGC5yb2FtZ2F0ZS52MS5MYXVuY2hQaGFzZRIuCgx0YXJpZmZfb3duZXIYBiABKA4yGC5yb2FtZ2F0ZS52MS5UYXJpZmZPd25lchIrCgt0b2tlbl9mbG93cxgHIAMoCzIWLnJvYW1nYXRlLnYxLlRva2VuRmxvdxI0ChBzb3VyY2VzX29mX3RydXRoGAggAygLMhoucm9hbWdhdGUudjEuU291cmNlT2ZUcnV0aBJLCg9nYXRlX3RocmVzaG9sZHMYCSADKAsyMi5yb2FtZ2F0ZS52MS5MYXVuY2hQbGFuQ3JlYXRlZC5HYXRlVGhyZXNob2xkc0VudHJ5EiEKGWV2YWx1YXRpb25fd2luZG93X3NlY29uZHMYCiABKAUSEgoKY3JlYXRlZF9ieRgLIAEoCRIyCg9leHBhbnNpb25fd2F2ZXMYDCADKAsyGS5yb2FtZ2F0ZS52MS5DaGFyZ2VyR3JvdXASDAoEbmFtZRgNIAEoCRo1ChNHYXRlVGhyZXNob2xkc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi8QMKDUdhdGVFdmFsdWF0ZWQSDwoHcGxhbl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNZXZhbHVhdGlvbl9pZBgDIAEoCRInCgVwaGFzZRgEIAEoDjIYLnJvYW1nYXRlLnYxLkxhdW5jaFBoYXNlEisKCGRlY2lzaW9uGAUgASgOMhkucm9hbWdhdGUudjEuR2F0ZURlY2lzaW9uEgwKBHJ1bGUYBiABKAkSJgoFZ2F0ZXMYByADKAsyFy5yb2FtZ2F0ZS52MS5HYXRlUmVzdWx0EisKCGV2aWRlbmNlGAggASgLMhkucm9hbWdhdGUudjEuR2F0ZUV2aWRlbmNlEjAKDHdpbmRvd19zdGFydBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKd2luZG93X2VuZBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoHdHJpZ2dlchgLIAEoDjIeLnJvYW1nYXRlLnYxLkV2YWx1YXRpb25UcmlnZ2VyEhQKDG1ldHJpY3NfanNvbhgMIAEoCRIPCgdzdW1tYXJ5GA0gASgJEhQKDGV2YWx1YXRlZF9ieRgOIAEoCSL5AwoMU2NvcGVDaGFuZ2VkEg8KB3BsYW5faWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnBhcnRuZXJfaWQYAyABKAkSMAoOcHJldmlvdXNfcGhhc2UYBCABKA4yGC5yb2FtZ2F0ZS52MS5MYXVuY2hQaGFzZRInCgVwaGFzZRgFIAEoDjIYLnJvYW1nYXRlLnYxLkxhdW5jaFBoYXNlEjAKDWNoYXJnZXJfZ3JvdXAYBiABKAsyGS5yb2FtZ2F0ZS52MS5DaGFyZ2VyR3JvdXASGQoRYWRkZWRfY2hhcmdlcl9pZHMYByADKAkSGwoTcmVtb3ZlZF9jaGFyZ2VyX2lkcxgIIAMoCRIXCg9hZGRlZF9ldnNlX3VpZHMYCSADKAkSGQoRcmVtb3ZlZF9ldnNlX3VpZHMYCiADKAkSFQoNZXZhbHVhdGlvbl9pZBgLIAEoCRISCgpjaGFuZ2VkX2J5GAwgASgJEg4KBnJlYXNvbhgNIAEoCRIuCgthZGRlZF9ncm91cBgOIAEoCzIZLnJvYW1nYXRlLnYxLkNoYXJnZXJHcm91cBIWCg5leHBhbnNpb25fd2F2ZRgPIAEoBRIXCg9yZXBsYWNlc19ncm91cHMYECABKAgi5wMKEUxhdW5jaFBsYW5VcGRhdGVkEg8KB3BsYW5faWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEksKD2dhdGVfdGhyZXNob2xkcxgDIAMoCzIyLnJvYW1nYXRlLnYxLkxhdW5jaFBsYW5VcGRhdGVkLkdhdGVUaHJlc2hvbGRzRW50cnkSIQoZZXZhbHVhdGlvbl93aW5kb3dfc2Vjb25kcxgEIAEoBRIuCgx0YXJpZmZfb3duZXIYBSABKA4yGC5yb2FtZ2F0ZS52MS5UYXJpZmZPd25lchIrCgt0b2tlbl9mbG93cxgGIAMoCzIWLnJvYW1nYXRlLnYxLlRva2VuRmxvdxI0ChBzb3VyY2VzX29mX3RydXRoGAcgAygLMhoucm9hbWdhdGUudjEuU291cmNlT2ZUcnV0aBIyCg9leHBhbnNpb25fd2F2ZXMYCCADKAsyGS5yb2FtZ2F0ZS52MS5DaGFyZ2VyR3JvdXASEgoKdXBkYXRlZF9ieRgJIAEoCRIOCgZyZWFzb24YCiABKAkaNQoTR2F0ZVRocmVzaG9sZHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIr0BChNHYXRlRGVjaXNpb25BcHBsaWVkEg8KB3BsYW5faWQYASABKAkSLwoLb2NjdXJyZWRfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDWV2YWx1YXRpb25faWQYAyABKAkSKwoIZGVjaXNpb24YBCABKA4yGS5yb2FtZ2F0ZS52MS5HYXRlRGVjaXNpb24SEgoKYXBwbGllZF9ieRgFIAEoCRIMCgRub3RlGAYgASgJIpgBCgxMYXVuY2hQYXVzZWQSDwoHcGxhbl9pZBgBIAEoCRIvCgtvY2N1cnJlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNZXZhbHVhdGlvbl9pZBgDIAEoCRIMCgRydWxlGAQgASgJEhEKCXBhdXNlZF9ieRgFIAEoCRIOCgZyZWFzb24YBiABKAkidQoNTGF1bmNoUmVzdW1lZBIPCgdwbGFuX2lkGAEgASgJEi8KC29jY3VycmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXN1bWVkX2J5GAMgASgJEg4KBnJlYXNvbhgEIAEoCSKKAwoLTGF1bmNoRXZlbnQSNgoMcGxhbl9jcmVhdGVkGAEgASgLMh4ucm9hbWdhdGUudjEuTGF1bmNoUGxhbkNyZWF0ZWRIABI0Cg5nYXRlX2V2YWx1YXRlZBgCIAEoCzIaLnJvYW1nYXRlLnYxLkdhdGVFdmFsdWF0ZWRIABIyCg1zY29wZV9jaGFuZ2VkGAMgASgLMhkucm9hbWdhdGUudjEuU2NvcGVDaGFuZ2VkSAASNgoMcGxhbl91cGRhdGVkGAQgASgLMh4ucm9hbWdhdGUudjEuTGF1bmNoUGxhblVwZGF0ZWRIABI8ChBkZWNpc2lvbl9hcHBsaWVkGAUgASgLMiAucm9hbWdhdGUudjEuR2F0ZURlY2lzaW9uQXBwbGllZEgAEisKBnBhdXNlZBgGIAEoCzIZLnJvYW1nYXRlLnYxLkxhdW5jaFBhdXNlZEgAEi0KB3Jlc3VtZWQYByABKAsyGi5yb2FtZ2F0ZS52MS5MYXVuY2hSZXN1bWVkSABCBwoFZXZlbnQqzQEKC0xhdW5jaFBoYXNlEhwKGExBVU5DSF9QSEFTRV9VTlNQRUNJRklFRBAAEhYKEkxBVU5DSF9QSEFTRV9TQ09QRRABEi4KKkxBVU5DSF9QSEFTRV9DT01NQU5EX0FORF9TRVNTSU9OX0lOVEVHUklUWRACEigKJExBVU5DSF9QSEFTRV9DRFJfQU5EX1RBUklGRl9BQ0NVUkFDWRADEi4KKkxBVU5DSF9QSEFTRV9FWFBBTkRfV0lUSF9TVVBQT1JUX1JFQURJTkVTUxAEKn8KDEdhdGVEZWNpc2lvbhIdChlHQVRFX0RFQ0lTSU9OX1VOU1BFQ0lGSUVEEAASGAoUR0FURV9ERUNJU0lPTl9FWFBBTkQQARIXChNHQVRFX0RFQ0lTSU9OX1BBVVNFEAISHQoZR0FURV9ERUNJU0lPTl9LRUVQX05BUlJPVxADKlgKC1RhcmlmZk93bmVyEhwKGFRBUklGRl9PV05FUl9VTlNQRUNJRklFRBAAEhQKEFRBUklGRl9PV05FUl9DUE8QARIVChFUQVJJRkZfT1dORVJfRU1TUBACKqQBCg1XaGl0ZWxpc3RUeXBlEh4KGldISVRFTElTVF9UWVBFX1VOU1BFQ0lGSUVEEAASGQoVV0hJVEVMSVNUX1RZUEVfQUxXQVlTEAESGgoWV0hJVEVMSVNUX1RZUEVfQUxMT1dFRBACEiIKHldISVRFTElTVF9UWVBFX0FMTE9XRURfT0ZGTElORRADEhgKFFdISVRFTElTVF9UWVBFX05FVkVSEAQqegoRRXZhbHVhdGlvblRyaWdnZXISIgoeRVZBTFVBVElPTl9UUklHR0VSX1VOU1BFQ0lGSUVEEAASIAocRVZBTFVBVElPTl9UUklHR0VSX09OX0RFTUFORBABEh8KG0VWQUxVQVRJT05fVFJJR0dFUl9TQ0hFRFVMRRACKnEKCEdhdGVLaW5kEhkKFUdBVEVfS0lORF9VTlNQRUNJRklFRBAAEhgKFEdBVEVfS0lORF9QSEFTRV9HQVRFEAESGAoUR0FURV9LSU5EX0hBUkRfTElNSVQQAhIWChJHQVRFX0tJTkRfRVhQT1NVUkUQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Chargers chosen by their attributes; a charger matches when it matches every non-empty list.
@@ -186,6 +186,25 @@ export type GateResult = Message<"roamgate.v1.GateResult"> & {
    * @generated from field: string group = 6;
    */
   group: string;
+
+  /**
+   * @generated from field: roamgate.v1.GateKind kind = 7;
+   */
+  kind: GateKind;
+
+  /**
+   * "MIN" (value must be at least the threshold) or "MAX" (at most)
+   *
+   * @generated from field: string comparison = 8;
+   */
+  comparison: string;
+
+  /**
+   * why it passed or failed, in words, e.g. "2 of 3 models below the minimum sample"
+   *
+   * @generated from field: string detail = 9;
+   */
+  detail: string;
 };
 
 /**
@@ -291,6 +310,18 @@ export type LaunchPlanCreated = Message<"roamgate.v1.LaunchPlanCreated"> & {
    * @generated from field: string created_by = 11;
    */
   createdBy: string;
+
+  /**
+   * groups an EXPAND in the last phase adds to the scope, first one first
+   *
+   * @generated from field: repeated roamgate.v1.ChargerGroup expansion_waves = 12;
+   */
+  expansionWaves: ChargerGroup[];
+
+  /**
+   * @generated from field: string name = 13;
+   */
+  name: string;
 };
 
 /**
@@ -362,6 +393,27 @@ export type GateEvaluated = Message<"roamgate.v1.GateEvaluated"> & {
    * @generated from field: roamgate.v1.EvaluationTrigger trigger = 11;
    */
   trigger: EvaluationTrigger;
+
+  /**
+   * every metric of the window as JSON (LaunchMetrics of @roamgate/launch), for reports
+   *
+   * @generated from field: string metrics_json = 12;
+   */
+  metricsJson: string;
+
+  /**
+   * the decision in one sentence
+   *
+   * @generated from field: string summary = 13;
+   */
+  summary: string;
+
+  /**
+   * "schedule" or the operator
+   *
+   * @generated from field: string evaluated_by = 14;
+   */
+  evaluatedBy: string;
 };
 
 /**
@@ -445,6 +497,27 @@ export type ScopeChanged = Message<"roamgate.v1.ScopeChanged"> & {
    * @generated from field: string reason = 13;
    */
   reason: string;
+
+  /**
+   * the group (as declared, selectors included) added to the plan when the change widened it
+   *
+   * @generated from field: roamgate.v1.ChargerGroup added_group = 14;
+   */
+  addedGroup?: ChargerGroup | undefined;
+
+  /**
+   * 1-based number of the plan's expansion wave that added_group is; 0 when the operator named the group
+   *
+   * @generated from field: int32 expansion_wave = 15;
+   */
+  expansionWave: number;
+
+  /**
+   * an operator set the scope: added_group replaced the plan's groups (it may narrow the scope)
+   *
+   * @generated from field: bool replaces_groups = 16;
+   */
+  replacesGroups: boolean;
 };
 
 /**
@@ -453,6 +526,198 @@ export type ScopeChanged = Message<"roamgate.v1.ScopeChanged"> & {
  */
 export const ScopeChangedSchema: GenMessage<ScopeChanged> = /*@__PURE__*/
   messageDesc(file_roamgate_v1_launch, 8);
+
+/**
+ * An operator changed the plan's gate thresholds, evaluation window or declarations; fields carry the plan after the change.
+ *
+ * @generated from message roamgate.v1.LaunchPlanUpdated
+ */
+export type LaunchPlanUpdated = Message<"roamgate.v1.LaunchPlanUpdated"> & {
+  /**
+   * @generated from field: string plan_id = 1;
+   */
+  planId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * every override after the change; a gate absent here uses its default
+   *
+   * @generated from field: map<string, string> gate_thresholds = 3;
+   */
+  gateThresholds: { [key: string]: string };
+
+  /**
+   * @generated from field: int32 evaluation_window_seconds = 4;
+   */
+  evaluationWindowSeconds: number;
+
+  /**
+   * @generated from field: roamgate.v1.TariffOwner tariff_owner = 5;
+   */
+  tariffOwner: TariffOwner;
+
+  /**
+   * @generated from field: repeated roamgate.v1.TokenFlow token_flows = 6;
+   */
+  tokenFlows: TokenFlow[];
+
+  /**
+   * @generated from field: repeated roamgate.v1.SourceOfTruth sources_of_truth = 7;
+   */
+  sourcesOfTruth: SourceOfTruth[];
+
+  /**
+   * groups an EXPAND in the last phase adds, first one first
+   *
+   * @generated from field: repeated roamgate.v1.ChargerGroup expansion_waves = 8;
+   */
+  expansionWaves: ChargerGroup[];
+
+  /**
+   * @generated from field: string updated_by = 9;
+   */
+  updatedBy: string;
+
+  /**
+   * @generated from field: string reason = 10;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message roamgate.v1.LaunchPlanUpdated.
+ * Use `create(LaunchPlanUpdatedSchema)` to create a new message.
+ */
+export const LaunchPlanUpdatedSchema: GenMessage<LaunchPlanUpdated> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_launch, 9);
+
+/**
+ * The decision of an evaluation was applied: EXPAND is followed by ScopeChanged, PAUSE by LaunchPaused.
+ *
+ * @generated from message roamgate.v1.GateDecisionApplied
+ */
+export type GateDecisionApplied = Message<"roamgate.v1.GateDecisionApplied"> & {
+  /**
+   * @generated from field: string plan_id = 1;
+   */
+  planId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string evaluation_id = 3;
+   */
+  evaluationId: string;
+
+  /**
+   * @generated from field: roamgate.v1.GateDecision decision = 4;
+   */
+  decision: GateDecision;
+
+  /**
+   * @generated from field: string applied_by = 5;
+   */
+  appliedBy: string;
+
+  /**
+   * @generated from field: string note = 6;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message roamgate.v1.GateDecisionApplied.
+ * Use `create(GateDecisionAppliedSchema)` to create a new message.
+ */
+export const GateDecisionAppliedSchema: GenMessage<GateDecisionApplied> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_launch, 10);
+
+/**
+ * The launch stopped widening; the partner keeps its current scope until the launch is resumed.
+ *
+ * @generated from message roamgate.v1.LaunchPaused
+ */
+export type LaunchPaused = Message<"roamgate.v1.LaunchPaused"> & {
+  /**
+   * @generated from field: string plan_id = 1;
+   */
+  planId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * the PAUSE evaluation; empty when an operator paused by hand
+   *
+   * @generated from field: string evaluation_id = 3;
+   */
+  evaluationId: string;
+
+  /**
+   * @generated from field: string rule = 4;
+   */
+  rule: string;
+
+  /**
+   * @generated from field: string paused_by = 5;
+   */
+  pausedBy: string;
+
+  /**
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message roamgate.v1.LaunchPaused.
+ * Use `create(LaunchPausedSchema)` to create a new message.
+ */
+export const LaunchPausedSchema: GenMessage<LaunchPaused> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_launch, 11);
+
+/**
+ * An operator resumed a paused launch, e.g. once the cause of a PAUSE was attributed and fixed.
+ *
+ * @generated from message roamgate.v1.LaunchResumed
+ */
+export type LaunchResumed = Message<"roamgate.v1.LaunchResumed"> & {
+  /**
+   * @generated from field: string plan_id = 1;
+   */
+  planId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occurred_at = 2;
+   */
+  occurredAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string resumed_by = 3;
+   */
+  resumedBy: string;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message roamgate.v1.LaunchResumed.
+ * Use `create(LaunchResumedSchema)` to create a new message.
+ */
+export const LaunchResumedSchema: GenMessage<LaunchResumed> = /*@__PURE__*/
+  messageDesc(file_roamgate_v1_launch, 12);
 
 /**
  * Everything published on the launch topic family.
@@ -481,6 +746,30 @@ export type LaunchEvent = Message<"roamgate.v1.LaunchEvent"> & {
      */
     value: ScopeChanged;
     case: "scopeChanged";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.LaunchPlanUpdated plan_updated = 4;
+     */
+    value: LaunchPlanUpdated;
+    case: "planUpdated";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.GateDecisionApplied decision_applied = 5;
+     */
+    value: GateDecisionApplied;
+    case: "decisionApplied";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.LaunchPaused paused = 6;
+     */
+    value: LaunchPaused;
+    case: "paused";
+  } | {
+    /**
+     * @generated from field: roamgate.v1.LaunchResumed resumed = 7;
+     */
+    value: LaunchResumed;
+    case: "resumed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -489,7 +778,7 @@ export type LaunchEvent = Message<"roamgate.v1.LaunchEvent"> & {
  * Use `create(LaunchEventSchema)` to create a new message.
  */
 export const LaunchEventSchema: GenMessage<LaunchEvent> = /*@__PURE__*/
-  messageDesc(file_roamgate_v1_launch, 9);
+  messageDesc(file_roamgate_v1_launch, 13);
 
 /**
  * @generated from enum roamgate.v1.LaunchPhase
@@ -649,4 +938,43 @@ export enum EvaluationTrigger {
  */
 export const EvaluationTriggerSchema: GenEnum<EvaluationTrigger> = /*@__PURE__*/
   enumDesc(file_roamgate_v1_launch, 4);
+
+/**
+ * What a gate result is used for in a decision.
+ *
+ * @generated from enum roamgate.v1.GateKind
+ */
+export enum GateKind {
+  /**
+   * @generated from enum value: GATE_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * must hold for EXPAND out of the plan's phase
+   *
+   * @generated from enum value: GATE_KIND_PHASE_GATE = 1;
+   */
+  PHASE_GATE = 1,
+
+  /**
+   * PAUSE when it fails, in every phase
+   *
+   * @generated from enum value: GATE_KIND_HARD_LIMIT = 2;
+   */
+  HARD_LIMIT = 2,
+
+  /**
+   * KEEP_NARROW when it fails
+   *
+   * @generated from enum value: GATE_KIND_EXPOSURE = 3;
+   */
+  EXPOSURE = 3,
+}
+
+/**
+ * Describes the enum roamgate.v1.GateKind.
+ */
+export const GateKindSchema: GenEnum<GateKind> = /*@__PURE__*/
+  enumDesc(file_roamgate_v1_launch, 5);
 

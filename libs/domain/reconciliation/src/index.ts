@@ -1,0 +1,10 @@
+export * from './model.js';
+export { MICRO, microOf, textOfMicro, minorDigits, microPerMinor } from './decimal.js';
+export { CsvSplitter, type CsvRow } from './parse/csv.js';
+export { JsonArraySplitter, JsonLinesSplitter, type JsonItem } from './parse/json.js';
+export { parsePartnerRecords, PARTNER_FIELDS, REQUIRED_PARTNER_FIELDS } from './parse/partner-records.js';
+export { validatePartnerProfile, ourCdrFromJson, parseOurCdrs, type Validated } from './parse/inputs.js';
+export { OUR_CDR_CSV_COLUMNS, OUR_CDR_CSV_HEADER, ourCdrCsvLine, parseOurCdrsCsv } from './parse/our-cdrs-csv.js';
+export { OWNERSHIP_RULES, NO_RULE, decideOwner, type OwnershipRule } from './rules.js';
+export { Reconciler, DEFAULT_WINDOW_S } from './reconcile.js';
+export { reconcileStream, reconcile, type ReconRun } from './stream.js';

@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import type { StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { RoamgateConfig } from '@roamgate/config';
+import { FrameDirection, timestampMs } from '@roamgate/contracts';
+import { newEventId } from '@roamgate/event-store';
+import { CONFIG } from '@roamgate/runtime';
+import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { LAST_SEEN_RESOLUTION_MS } from '../projections/charger.projection';
+import type { OcppMessageDocument } from '../projections/documents';
+import { messageDocument, ocppMessageOf, type FrameRecord } from '../projections/ocpp-message.projection';
+import type { ProjectedEventOf } from '../projections/projected-event';
+import { FRAME_LOG_SCHEMA, type FrameLogRequest, type FrameLogResponse, type FrameRow } from './frame-log.schema';
+
+export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
+
+/** What the log can be listed by; each has an index on (field, order). */
+export type FrameFilter = { readonly chargerId: string } | { readonly sessionId: string } | { readonly commandId: string };
+
+const COLUMN: Record<string, string> = { chargerId: 'charger_id', sessionId: 'session_id', commandId: 'command_id' };
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The OCPP message log: every frame, in its own SQLite file (`ocpp-messages.sqlite` in the data directory, WAL,
+ * synchronous=FULL), one row per frame with the document the API serves and indexed columns to list it by charger,
+ * session or command. A worker thread writes it (frame-log.worker.ts), so neither the inserts nor the fsync hold up
+ * the event loop; the frames of one turn go to it together, and it writes what arrived meanwhile in one transaction.
+ * Reads (the API) use a connection of their own on the main thread.
+ *
+ * Frames used to be OcppFrameLogged events on the charger stream; each then cost an event-store insert, a relay
+ * encode, a bus append and delivery and a read-model document with four JSON expression indexes, twice per
+ * MeterValues. The log is primary data, not a read model: dropping the read models to rebuild them keeps it.
+ * Frames that older versions logged as events are projected into it, keyed by their global position.
+ *
+ * `record` resolves once the frame is durable; the OCPP server waits for the CALL it answers before the answer
+ * leaves, so a frame the charger got an answer for is in the log even after a crash.
+ */
+@Injectable()
+export class FrameLog implements OnModuleInit, OnApplicationShutdown {
+  private db: DatabaseSync | undefined;
+  private lastSeenStatement: StatementSync | undefined;
+  private writer: Worker | undefined;
+  private writerFailure: Error | undefined;
+  /** New frames are numbered above every existing one and above the positions events had (time-based, in µs). */
+  private sequence = 0;
+  private readonly lastSeenWritten = new Map<string, number>();
+  private batch: { rows: FrameRow[]; waiters: Waiter[] } = { rows: [], waiters: [] };
+  private sendScheduled = false;
+  private nextBatchId = 1;
+  private readonly sent = new Map<number, Waiter[]>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(@Inject(CONFIG) private readonly config: RoamgateConfig) {}
+
+  onModuleInit(): void {
+    const file = join(this.config.dataDir, MESSAGE_LOG_FILE);
+    const db = openDatabase(file, { synchronous: 'FULL' });
+    immediateTransaction(db, () => db.exec(FRAME_LOG_SCHEMA));
+    this.lastSeenStatement = db.prepare('SELECT at FROM last_seen WHERE charger_id = ?');
+    const last = (db.prepare('SELECT max(seq) AS seq FROM frames').get() as { seq: number | null }).seq ?? 0;
+    this.sequence = Math.max(last + 1, Date.now() * 1000);
+    this.db = db;
+    const writer = new Worker(join(__dirname, 'frame-log.worker.js'), { workerData: { file } });
+    writer.on('message', (response: FrameLogResponse) => this.onWritten(response));
+    writer.on('error', (error) => this.failAll(error));
+    writer.on('exit', () => this.failAll(new Error('the OCPP message log writer stopped')));
+    // Only while writes are in flight does the writer keep the process alive.
+    writer.unref();
+    this.writer = writer;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flush();
+    const writer = this.writer;
+    this.writer = undefined;
+    if (writer !== undefined) {
+      writer.ref();
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      writer.postMessage({ kind: 'close' } satisfies FrameLogRequest);
+      await exited;
+    }
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /** Resolves once the frame is durable. */
+  record(frame: FrameRecord): Promise<void> {
+    return this.write(messageDocument(newEventId(), this.sequence++, frame), frame);
+  }
+
+  /** A frame logged as an OcppFrameLogged event (older versions did): a redelivery writes nothing new. */
+  recordEvent(event: ProjectedEventOf<'OcppFrameLogged'>): Promise<void> {
+    return this.write(ocppMessageOf(event), event.data);
+  }
+
+  /** Resolves once every frame recorded so far is written (or failed). */
+  async flush(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** A page of frames in `sort_key` order (time, then log sequence), with the number of all that match. */
+  page(filter: FrameFilter, direction: 'asc' | 'desc', offset: number, limit: number): { items: OcppMessageDocument[]; total: number } {
+    const db = this.open();
+    const [field, value] = Object.entries(filter)[0] as [string, string];
+    const column = COLUMN[field];
+    if (column === undefined) throw new TypeError(`frames cannot be listed by ${field}`);
+    const order = direction === 'desc' ? 'DESC' : 'ASC';
+    const { total } = db.prepare(`SELECT count(*) AS total FROM frames WHERE ${column} = ?`).get(value) as { total: number };
+    const rows = db
+      .prepare(`SELECT document FROM frames WHERE ${column} = ? ORDER BY sort_key ${order}, seq ${order} LIMIT ? OFFSET ?`)
+      .all(value, limit, offset) as { document: string }[];
+    return { items: rows.map((row) => JSON.parse(row.document) as OcppMessageDocument), total };
+  }
+
+  /** When the charger was last heard from, to within LAST_SEEN_RESOLUTION_MS; null when never. */
+  lastSeen(chargerId: string): string | null {
+    this.open();
+    return (this.lastSeenStatement!.get(chargerId) as { at: string } | undefined)?.at ?? null;
+  }
+
+  private write(document: OcppMessageDocument, frame: FrameRecord): Promise<void> {
+    let seenAt: string | null = null;
+    if (frame.direction === FrameDirection.FROM_CHARGER && frame.occurredAt !== undefined) {
+      const atMs = timestampMs(frame.occurredAt);
+      const written = this.lastSeenWritten.get(frame.chargerId);
+      if (written === undefined || atMs - written >= LAST_SEEN_RESOLUTION_MS) {
+        this.lastSeenWritten.set(frame.chargerId, atMs);
+        seenAt = new Date(atMs).toISOString();
+      }
+    }
+    const row: FrameRow = {
+      seq: document.position,
+      chargerId: document.chargerId,
+      sessionId: document.sessionId,
+      commandId: document.commandId,
+      sortKey: document.order,
+      document: JSON.stringify(document),
+      seenAt,
+    };
+    const written = new Promise<void>((resolve, reject) => {
+      if (this.writer === undefined) throw this.writerFailure ?? new Error('the OCPP message log is not open');
+      this.batch.rows.push(row);
+      this.batch.waiters.push({ resolve, reject });
+      if (!this.sendScheduled) {
+        this.sendScheduled = true;
+        setImmediate(() => this.send());
+      }
+    });
+    this.inFlight.add(written);
+    const done = () => void this.inFlight.delete(written);
+    written.then(done, done);
+    return written;
+  }
+
+  private send(): void {
+    this.sendScheduled = false;
+    const { rows, waiters } = this.batch;
+    this.batch = { rows: [], waiters: [] };
+    if (rows.length === 0) return;
+    if (this.writer === undefined) {
+      const error = this.writerFailure ?? new Error('the OCPP message log is closed');
+      for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    const id = this.nextBatchId++;
+    if (this.sent.size === 0) this.writer.ref();
+    this.sent.set(id, waiters);
+    this.writer.postMessage({ kind: 'write', id, rows } satisfies FrameLogRequest);
+  }
+
+  private onWritten(response: FrameLogResponse): void {
+    const error = response.kind === 'failed' ? new Error(`OCPP message log: ${response.error}`) : undefined;
+    for (const id of response.ids) {
+      for (const waiter of this.sent.get(id) ?? []) {
+        if (error === undefined) waiter.resolve();
+        else waiter.reject(error);
+      }
+      this.sent.delete(id);
+    }
+    if (this.sent.size === 0) this.writer?.unref();
+  }
+
+  private failAll(error: Error): void {
+    this.writerFailure ??= error;
+    this.writer = undefined;
+    for (const waiters of this.sent.values()) for (const waiter of waiters) waiter.reject(error);
+    this.sent.clear();
+  }
+
+  private open(): DatabaseSync {
+    if (this.db === undefined) throw new Error('the OCPP message log is not open');
+    return this.db;
+  }
+}
