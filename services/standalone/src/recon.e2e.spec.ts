@@ -142,6 +142,11 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     await waitFor(async () => ((await api<{ bootStatus: string }>('GET', `/api/v1/chargers/${FAULTY}`)).body.bootStatus === 'ACCEPTED' ? true : undefined), 'faulty charger booted');
 
     for (let i = 0; i <= SESSIONS; i++) await emsp.pushToken(token(`RECON-${i}`));
+    // A charger's Authorize is answered from the gateway's token cache, one bus hop behind the connector: a session
+    // started before the token arrived there would run as a local one, with no partner and no CDR for the eMSP.
+    for (let i = 0; i <= SESSIONS; i++) {
+      await waitFor(async () => ((await api<{ tokens: unknown[] }>('GET', `/api/v1/token-cache/RECON-${i}`)).body.tokens.length > 0 ? true : undefined), `token RECON-${i} in the gateway's cache`);
+    }
     const bad = await waitFor(async () => (await faulty.startLocalSession(1, `RECON-${SESSIONS}`)) ?? undefined, 'session on the faulty charger');
     assert.ok(bad);
     await waitFor(() => ((faulty.activeSessions()[0]?.samples ?? 0) >= 2 ? true : undefined), 'two samples on the faulty charger');

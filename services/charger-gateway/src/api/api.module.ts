@@ -6,14 +6,15 @@ import { ChargersController } from './chargers.controller';
 import { CommandsController } from './commands.controller';
 import { ReadModelQueries } from './queries';
 import { SessionsController } from './sessions.controller';
+import { TokenCacheController } from './tokens.controller';
 
 /**
- * The charger-gateway part of the operations API: chargers, sessions, commands and the OCPP message log.
+ * The charger-gateway part of the operations API: chargers, sessions, commands, the OCPP message log and the token cache.
  * CommandService comes from the global CommandsModule, which carries the commands out.
  */
 @Module({
   imports: [ChargerProjectionsModule, MessageLogModule],
-  controllers: [ChargersController, SessionsController, CommandsController],
+  controllers: [ChargersController, SessionsController, CommandsController, TokenCacheController],
   providers: [ChargerRegistry, ReadModelQueries],
 })
 export class ChargerApiModule {}
