@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StatementSync, type SQLInputValue } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import type { DeliveredMessage } from './bus.port';
 import { openInProcessBus } from './in-process-bus';
@@ -220,5 +221,51 @@ describe('in-process bus batch delivery', () => {
       ['5', 1],
     ]);
     assert.deepEqual(deadLettered, ['3']);
+  });
+
+  it('answers a consumer caught up with what this bus appended from memory, without reading the file', async () => {
+    const bus = openInProcessBus({ file: busFile(), pollIntervalMs: 600_000 });
+    const handled: string[] = [];
+    await bus.subscribe({ group: 'projector', topics: ['sessions'], handler: async (m) => void handled.push(body(m)) });
+    await bus.publish(numbered('sessions', 0, 1));
+    await waitFor(() => handled.length === 1, 'the first message');
+    const all = StatementSync.prototype.all;
+    let fileReads = 0;
+    StatementSync.prototype.all = function (this: StatementSync, ...args: SQLInputValue[]) {
+      if (this.sourceSQL.includes('FROM messages')) fileReads += 1;
+      return Reflect.apply(all, this, args) as ReturnType<StatementSync['all']>;
+    } as StatementSync['all'];
+    try {
+      for (let i = 1; i <= 20; i++) {
+        await bus.publish(numbered('sessions', i, i + 1));
+        await waitFor(() => handled.length === i + 1, `message ${i}`);
+      }
+    } finally {
+      StatementSync.prototype.all = all;
+      await bus.close();
+    }
+    assert.equal(handled.length, 21);
+    assert.equal(fileReads, 0);
+  });
+
+  it('delivers, in offset order, what another bus on the same file appended before, between and after its own', async () => {
+    const file = busFile();
+    const local = openInProcessBus({ file, pollIntervalMs: 20 });
+    const other = openInProcessBus({ file, pollIntervalMs: 20 });
+    const handled: string[] = [];
+    try {
+      await local.subscribe({ group: 'projector', topics: ['sessions'], handler: async (m) => void handled.push(body(m)) });
+      await other.publish(numbered('sessions', 0, 1));
+      await local.publish(numbered('sessions', 1, 2));
+      await waitFor(() => handled.length === 2, 'the first two');
+      await other.publish(numbered('sessions', 2, 3));
+      await local.publish(numbered('sessions', 3, 4));
+      await other.publish(numbered('sessions', 4, 5));
+      await waitFor(() => handled.length === 5, 'all five');
+    } finally {
+      await local.close();
+      await other.close();
+    }
+    assert.deepEqual(handled, ['0', '1', '2', '3', '4']);
   });
 });

@@ -101,6 +101,8 @@ interface DeliveryContext {
 class PartitionWorker {
   private owner: Member | undefined;
   private wakeRequested = false;
+  /** A wake that must read the file: a poll for other processes' appends, a new owner, a retry. */
+  private readRequested = false;
   private scheduled = false;
   private draining: Promise<void> | undefined;
   private delivering: { readonly member: Member; readonly done: Promise<unknown> } | undefined;
@@ -121,9 +123,14 @@ class PartitionWorker {
     if (owner) this.wake();
   }
 
-  /** Delivery always starts on a later turn of the event loop, never inside publish or subscribe. */
-  wake(): void {
+  /**
+   * Delivery always starts on a later turn of the event loop, never inside publish or subscribe. `appended`: woken by
+   * an append through this bus, so the drain may stop where the in-memory tail ends instead of reading the file to
+   * find nothing newer.
+   */
+  wake(cause: 'appended' | 'read' = 'read'): void {
     this.wakeRequested = true;
+    if (cause === 'read') this.readRequested = true;
     if (this.draining || this.scheduled || !this.owner) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -149,7 +156,10 @@ class PartitionWorker {
   private async drain(): Promise<void> {
     while (this.wakeRequested && this.owner) {
       this.wakeRequested = false;
+      const readFile = this.readRequested;
+      this.readRequested = false;
       for (;;) {
+        if (!readFile && this.context.log.isTailEnd(this.topic, this.partition, this.nextOffset)) break;
         const batch = this.context.log.read(this.topic, this.partition, this.nextOffset, FETCH_SIZE);
         if (batch.length === 0) break;
         if (await this.processBatch(batch)) continue;
@@ -272,7 +282,7 @@ export class InProcessBus implements Bus {
     this.assertOpen();
     if (messages.length === 0) return;
     const appended = this.log.append(messages.map(toNewMessage), this.publishSynchronous);
-    this.wakeConsumersOf(appended);
+    this.wakeConsumersOf(appended, 'appended');
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {
@@ -329,10 +339,10 @@ export class InProcessBus implements Bus {
     return this.log.prune();
   }
 
-  private wakeConsumersOf(appended: readonly TopicPartition[]): void {
+  private wakeConsumersOf(appended: readonly TopicPartition[], cause: 'appended' | 'read' = 'read'): void {
     const touched = new Set(appended.map(({ topic, partition }) => workerId(topic, partition)));
     for (const group of this.groups.values()) {
-      for (const id of touched) group.workers.get(id)?.wake();
+      for (const id of touched) group.workers.get(id)?.wake(cause);
     }
   }
 

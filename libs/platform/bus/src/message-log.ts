@@ -152,6 +152,15 @@ export class MessageLog {
     return stored.map(({ topic, partition }) => ({ topic, partition }));
   }
 
+  /**
+   * True when `offset` is just past the last message this connection appended to the partition: nothing newer was
+   * appended here. Another connection (process) may have appended since; the bus's poll reads the file for those.
+   */
+  isTailEnd(topic: string, partition: number, offset: number): boolean {
+    const last = this.tails.get(partitionId(topic, partition))?.at(-1);
+    return last !== undefined && last.offset + 1 === offset;
+  }
+
   read(topic: string, partition: number, fromOffset: number, limit: number): StoredMessage[] {
     const tail = this.tails.get(partitionId(topic, partition));
     const first = tail?.[0]?.offset;

@@ -26,6 +26,19 @@ eventStoreContract('sqlite', async () => {
   };
 });
 
+eventStoreContract('sqlite, transactions on the calling thread', async () => {
+  const { dir, file } = tempFile();
+  const store = await openSqliteEventStore({ file, pollIntervalMs: 20, writer: 'inline' });
+  return {
+    store,
+    reopen: () => openSqliteEventStore({ file, pollIntervalMs: 20, writer: 'inline' }),
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describe('sqlite event store group commit', () => {
   it('commits the appends of one event-loop turn in one transaction, each resolving once committed', async () => {
     const { dir, file } = tempFile();

@@ -1,5 +1,7 @@
-import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
@@ -13,6 +15,15 @@ import {
   type SubscribeToAllOptions,
   type Subscription,
 } from './event-store.port';
+import {
+  SCHEMA,
+  groupWriter,
+  type AppendOutcome,
+  type AppendRequest,
+  type CommitGroup,
+  type WriterRequest,
+  type WriterResponse,
+} from './sqlite-event-store.writer';
 
 export interface SqliteEventStoreOptions {
   readonly file: string;
@@ -20,26 +31,14 @@ export interface SqliteEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** FULL (default): an append that returned is on disk. */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Where the append transactions run. `worker` (default for a file): a worker thread with its own connection, so
+   * neither the inserts nor the fsync block the event loop. `inline`: on the caller's thread (always for `:memory:`,
+   * which a second connection could not see).
+   */
+  readonly writer?: 'worker' | 'inline';
   readonly now?: () => Date;
 }
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
-    stream_id TEXT NOT NULL,
-    revision INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    recorded_at TEXT NOT NULL,
-    UNIQUE (stream_id, revision)
-  );
-  CREATE TABLE IF NOT EXISTS checkpoints (
-    id TEXT PRIMARY KEY,
-    position INTEGER NOT NULL
-  );
-`;
 
 const COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
 const SUBSCRIPTION_PAGE = 500;
@@ -52,7 +51,11 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome = { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: unknown };
+/** Runs commit groups: each resolves with one outcome per append once durable, or rejects when nothing was stored. */
+interface Committer {
+  commit(group: CommitGroup): Promise<readonly AppendOutcome[]>;
+  close(): Promise<void>;
+}
 
 interface EventRow {
   position: number;
@@ -76,16 +79,12 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   recordedAt: row.recorded_at,
 });
 
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof Error && /UNIQUE constraint failed: events\.event_id/.test(error.message);
-
-function checkExpected(streamId: string, expected: ExpectedRevision, actual: number): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && actual === -1) ||
-    (expected === 'stream_exists' && actual >= 0) ||
-    expected === actual;
-  if (!ok) throw new WrongExpectedRevisionError(streamId, expected, actual);
+function settle(append: PendingAppend, outcome: AppendOutcome): void {
+  if (outcome.ok) append.resolve({ nextExpectedRevision: outcome.nextExpectedRevision, position: outcome.position });
+  else if (outcome.kind === 'wrong-revision') {
+    append.reject(new WrongExpectedRevisionError(append.streamId, append.expectedRevision, outcome.actual));
+  } else if (outcome.kind === 'duplicate-id') append.reject(new DuplicateEventIdError(append.streamId, outcome.eventId));
+  else append.reject(new Error(`stream ${append.streamId}: append failed: ${outcome.message}`));
 }
 
 /**
@@ -99,49 +98,44 @@ function checkExpected(streamId: string, expected: ExpectedRevision, actual: num
  * before it in the group, and a failing append is rolled back alone. None resolves before the commit.
  * Subscription checkpoints ride along: a subscriber that handles many events in one turn writes its
  * checkpoint once; this process sees it at once, and a crash replays at most that turn's events.
+ *
+ * The transactions run on a worker thread (sqlite-event-store.worker.ts) with a connection of its own: the main
+ * thread only serialises the events and awaits the outcome, and groups that arrive while the worker is in a commit
+ * are written together in its next one. Reads and subscriptions use the main thread's connection (WAL: readers see
+ * every commit at once); subscriptions are woken when the worker reports a commit.
  */
 export class SqliteEventStore implements EventStore {
   private readonly statements: {
-    lastRevision: StatementSync;
-    insert: StatementSync;
     readStream: StatementSync;
     readAll: StatementSync;
     head: StatementSync;
     getCheckpoint: StatementSync;
-    saveCheckpoint: StatementSync;
-    savepoint: StatementSync;
-    release: StatementSync;
-    rollbackTo: StatementSync;
   };
   private readonly subscriptions = new Set<SqliteSubscription>();
   private pending: PendingAppend[] = [];
   private readonly pendingCheckpoints = new Map<string, number>();
+  /** Checkpoints sent to the writer and not yet reported committed: the latest position sent for each. */
+  private readonly checkpointsInFlight = new Map<string, number>();
+  /** The commit the writer is working on; what is appended meanwhile waits for it and goes in the next one. */
+  private inFlight: Promise<void> | undefined;
   private commitScheduled = false;
+  private turns = 0;
+  private turnTicking = false;
   private closed = false;
 
   constructor(
     private readonly db: DatabaseSync,
+    private readonly committer: Committer,
     private readonly pollIntervalMs: number,
     private readonly now: () => Date,
   ) {
-    immediateTransaction(db, () => db.exec(SCHEMA));
     this.statements = {
-      lastRevision: db.prepare('SELECT max(revision) AS revision FROM events WHERE stream_id = ?'),
-      insert: db.prepare(
-        'INSERT INTO events (event_id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       readStream: db.prepare(
         `SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`,
       ),
       readAll: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
       head: db.prepare('SELECT max(position) AS position FROM events'),
       getCheckpoint: db.prepare('SELECT position FROM checkpoints WHERE id = ?'),
-      saveCheckpoint: db.prepare(
-        'INSERT INTO checkpoints (id, position) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position',
-      ),
-      savepoint: db.prepare('SAVEPOINT append'),
-      release: db.prepare('RELEASE append'),
-      rollbackTo: db.prepare('ROLLBACK TO append'),
     };
   }
 
@@ -168,58 +162,79 @@ export class SqliteEventStore implements EventStore {
     setImmediate(() => this.commitPending());
   }
 
+  /** Sends what is pending to the writer, unless a commit is in flight: then it is sent when that one settles. */
   private commitPending(): void {
     this.commitScheduled = false;
-    const group = this.pending;
-    this.pending = [];
+    if (this.inFlight !== undefined) return;
     const checkpoints = [...this.pendingCheckpoints];
     this.pendingCheckpoints.clear();
-    if (group.length === 0 && checkpoints.length === 0) return;
-    const recordedAt = this.now().toISOString();
-    let outcomes: Outcome[];
-    try {
-      outcomes = immediateTransaction(this.db, () => {
-        for (const [id, position] of checkpoints) this.statements.saveCheckpoint.run(id, position);
-        return group.map((append) => this.appendInSavepoint(append, recordedAt));
-      });
-    } catch (error) {
-      for (const [id, position] of checkpoints) if (!this.pendingCheckpoints.has(id)) this.pendingCheckpoints.set(id, position);
-      for (const append of group) append.reject(error);
-      return;
+    const group: PendingAppend[] = [];
+    const appends: AppendRequest[] = [];
+    for (const append of this.pending) {
+      try {
+        const events = append.events.map((event) => ({
+          id: event.id,
+          type: event.type,
+          data: JSON.stringify(event.data),
+          metadata: JSON.stringify(event.metadata ?? {}),
+        }));
+        appends.push({ streamId: append.streamId, expectedRevision: append.expectedRevision, events });
+        group.push(append);
+      } catch (error) {
+        append.reject(error);
+      }
     }
-    group.forEach((append, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) append.resolve(outcome.result);
-      else append.reject(outcome.error);
+    this.pending = [];
+    if (group.length === 0 && checkpoints.length === 0) return;
+    for (const [id, position] of checkpoints) this.checkpointsInFlight.set(id, position);
+    const recordedAt = this.now().toISOString();
+    let failed = false;
+    this.inFlight = this.committer.commit({ recordedAt, checkpoints, appends }).then(
+      (outcomes) => {
+        for (const [id, position] of checkpoints) if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
+        group.forEach((append, i) => settle(append, outcomes[i]!));
+        if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
+      },
+      (error: unknown) => {
+        for (const [id, position] of checkpoints) {
+          if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
+          if (!this.pendingCheckpoints.has(id) && !this.checkpointsInFlight.has(id)) this.pendingCheckpoints.set(id, position);
+        }
+        for (const append of group) append.reject(error);
+        failed = true;
+      },
+    ).then(() => {
+      this.inFlight = undefined;
+      // Checkpoints put back after a failed commit wait for the next append or checkpoint, as they would inline.
+      if (this.pending.length > 0 || (!failed && this.pendingCheckpoints.size > 0)) this.commitPending();
     });
-    if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
   }
 
-  private appendInSavepoint({ streamId, events, expectedRevision }: PendingAppend, recordedAt: string): Outcome {
-    const { lastRevision, insert, savepoint, release, rollbackTo } = this.statements;
-    savepoint.run();
-    try {
-      const actual = (lastRevision.get(streamId) as { revision: number | null }).revision ?? -1;
-      checkExpected(streamId, expectedRevision, actual);
-      let revision = actual;
-      let position = 0;
-      for (const event of events) {
-        revision += 1;
-        try {
-          const data = JSON.stringify(event.data);
-          const metadata = JSON.stringify(event.metadata ?? {});
-          position = Number(insert.run(event.id, streamId, revision, event.type, data, metadata, recordedAt).lastInsertRowid);
-        } catch (error) {
-          throw isUniqueViolation(error) ? new DuplicateEventIdError(streamId, event.id) : error;
-        }
-      }
-      release.run();
-      return { ok: true, result: { nextExpectedRevision: revision, position } };
-    } catch (error) {
-      rollbackTo.run();
-      release.run();
-      return { ok: false, error };
+  /** Resolves once the checkpoint is committed, or its commit failed (it is then written with a later one). */
+  private async checkpointWritten(checkpointId: string): Promise<void> {
+    const unwritten = () => this.pendingCheckpoints.has(checkpointId) || this.checkpointsInFlight.has(checkpointId);
+    if (!unwritten()) return;
+    // The commit of this turn is sent in the check phase; a commit in flight sends what waits for it when it settles.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.inFlight !== undefined && unwritten()) await this.inFlight;
+  }
+
+  /** Counts the check phases of the event loop that passed while someone was asking; see SqliteSubscription. */
+  private turn(): number {
+    if (!this.turnTicking) {
+      this.turnTicking = true;
+      setImmediate(() => {
+        this.turnTicking = false;
+        this.turns += 1;
+      });
     }
+    return this.turns;
+  }
+
+  /** Sends what is pending and waits until it and every commit before it are settled. */
+  private async flush(): Promise<void> {
+    this.commitPending();
+    while (this.inFlight !== undefined) await this.inFlight;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -249,11 +264,16 @@ export class SqliteEventStore implements EventStore {
         this.pendingCheckpoints.set(id, position);
         this.scheduleCommit();
       },
+      checkpointWritten: (id) => this.checkpointWritten(id),
+      turn: () => this.turn(),
     };
-    const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, () => {
+    const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, async () => {
       this.subscriptions.delete(subscription);
       // A stopped subscription's checkpoint is on disk when stop() resolves, for whoever resumes it.
-      if (!this.closed && this.pendingCheckpoints.has(options.checkpointId)) this.commitPending();
+      const { checkpointId } = options;
+      if (!this.closed && (this.pendingCheckpoints.has(checkpointId) || this.checkpointsInFlight.has(checkpointId))) {
+        await this.flush();
+      }
     });
     this.subscriptions.add(subscription);
     return subscription;
@@ -265,7 +285,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private checkpointOf(checkpointId: string): number {
-    const pending = this.pendingCheckpoints.get(checkpointId);
+    const pending = this.pendingCheckpoints.get(checkpointId) ?? this.checkpointsInFlight.get(checkpointId);
     if (pending !== undefined) return pending;
     return (this.statements.getCheckpoint.get(checkpointId) as { position: number } | undefined)?.position ?? 0;
   }
@@ -274,12 +294,84 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.closed = true;
-    this.commitPending();
+    await this.flush();
+    await this.committer.close();
     this.db.close();
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('event store is closed');
+  }
+}
+
+/** The transactions on the caller's thread, over the store's own connection. */
+function inlineCommitter(db: DatabaseSync): Committer {
+  const write = groupWriter(db);
+  return {
+    commit: (group) => {
+      try {
+        return Promise.resolve(write([group])[0]!);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The transactions on a worker thread with its own connection; see sqlite-event-store.worker.ts. */
+class WorkerCommitter implements Committer {
+  private worker: Worker | undefined;
+  private failure: Error | undefined;
+  private nextId = 1;
+  private readonly sent = new Map<number, { resolve: (outcomes: readonly AppendOutcome[]) => void; reject: (error: unknown) => void }>();
+
+  constructor(file: string, synchronous: 'FULL' | 'NORMAL') {
+    const worker = new Worker(join(__dirname, 'sqlite-event-store.worker.js'), { workerData: { file, synchronous } });
+    worker.on('message', (response: WriterResponse) => this.onResponse(response));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new Error('the event store writer stopped')));
+    // Only while commits are in flight does the writer keep the process alive.
+    worker.unref();
+    this.worker = worker;
+  }
+
+  commit(group: CommitGroup): Promise<readonly AppendOutcome[]> {
+    const worker = this.worker;
+    if (worker === undefined) return Promise.reject(this.failure ?? new Error('the event store writer is closed'));
+    const id = this.nextId++;
+    if (this.sent.size === 0) worker.ref();
+    const outcome = new Promise<readonly AppendOutcome[]>((resolve, reject) => this.sent.set(id, { resolve, reject }));
+    worker.postMessage({ kind: 'commit', id, group } satisfies WriterRequest);
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    this.failure = new Error('the event store writer is closed');
+    worker.ref();
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage({ kind: 'close' } satisfies WriterRequest);
+    await exited;
+  }
+
+  private onResponse(response: WriterResponse): void {
+    response.ids.forEach((id, i) => {
+      const waiter = this.sent.get(id);
+      this.sent.delete(id);
+      if (waiter === undefined) return;
+      if (response.kind === 'committed') waiter.resolve(response.outcomes[i]!);
+      else waiter.reject(new Error(`event store commit failed: ${response.message}`));
+    });
+    if (this.sent.size === 0) this.worker?.unref();
+  }
+
+  private failAll(error: Error): void {
+    this.failure ??= error;
+    this.worker = undefined;
+    for (const waiter of this.sent.values()) waiter.reject(error);
+    this.sent.clear();
   }
 }
 
@@ -289,11 +381,18 @@ interface SubscribedLog {
   readAfter(position: number, maxCount: number): RecordedEvent[];
   checkpoint(checkpointId: string): number;
   saveCheckpoint(checkpointId: string, position: number): void;
+  checkpointWritten(checkpointId: string): Promise<void>;
+  /** Changes once a turn of the event loop has passed since the previous call. */
+  turn(): number;
 }
 
 /**
  * Delivers in position order, one handler call at a time; woken at once by appends through this
  * store, and by polling for appends made through other connections to the file.
+ *
+ * Checkpoints are committed with the appends of their turn. A handler that spans turns (it waited for I/O: a broker,
+ * a partner) has its checkpoint committed before the next one is called, so a crash replays at most the events in
+ * flight, as when the commit ran on the event loop at the end of each turn.
  */
 class SqliteSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
@@ -349,10 +448,12 @@ class SqliteSubscription implements Subscription {
         const batch = page.slice(start, start + maxBatchSize);
         if (batchHandler !== undefined) {
           try {
+            const turn = this.log.turn();
             await batchHandler(batch);
             const last = batch[batch.length - 1]!;
             this.log.saveCheckpoint(checkpointId, last.position);
             position = last.position;
+            if (this.log.turn() !== turn) await this.log.checkpointWritten(checkpointId);
             continue;
           } catch {
             // Handled again one at a time below, so that a failure stops at its event.
@@ -360,6 +461,7 @@ class SqliteSubscription implements Subscription {
         }
         for (const event of batch) {
           if (this.stopped) break;
+          const turn = this.log.turn();
           try {
             await handler(event);
             this.log.saveCheckpoint(checkpointId, event.position);
@@ -368,6 +470,7 @@ class SqliteSubscription implements Subscription {
             return;
           }
           position = event.position;
+          if (this.log.turn() !== turn) await this.log.checkpointWritten(checkpointId);
         }
       }
     }
@@ -399,6 +502,10 @@ class SqliteSubscription implements Subscription {
 }
 
 export async function openSqliteEventStore(options: SqliteEventStoreOptions): Promise<SqliteEventStore> {
-  const db = openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL' });
-  return new SqliteEventStore(db, options.pollIntervalMs ?? 100, options.now ?? (() => new Date()));
+  const synchronous = options.synchronous ?? 'FULL';
+  const db = openDatabase(options.file, { synchronous });
+  immediateTransaction(db, () => db.exec(SCHEMA));
+  const inline = options.file === ':memory:' || options.writer === 'inline';
+  const committer = inline ? inlineCommitter(db) : new WorkerCommitter(options.file, synchronous);
+  return new SqliteEventStore(db, committer, options.pollIntervalMs ?? 100, options.now ?? (() => new Date()));
 }
