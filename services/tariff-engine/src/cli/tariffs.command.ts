@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ApiClient } from '@roamgate/runtime';
 import { json, nonNegativeInteger, positiveInteger, run, search, stdout as print, table as cliTable } from '@roamgate/runtime/cli';
-import type { AssignmentView as ApiAssignmentView, TariffView as ApiTariffView } from '../tariffs/api/views';
+import type { AssignmentView as ApiAssignmentView, TariffView as ApiTariffView, VersionView } from '../tariffs/api/views';
 
 // Shapes of what the operations API answers; src/tariffs/api owns them.
 interface Page<T> {
@@ -13,12 +13,6 @@ interface Page<T> {
 }
 
 type TariffView = ApiTariffView & { readonly outcome?: string };
-
-interface VersionView {
-  readonly lastUpdated: string;
-  readonly publishedAt: string;
-  readonly tariff: Record<string, unknown>;
-}
 
 type AssignmentView = ApiAssignmentView & { readonly created?: boolean };
 

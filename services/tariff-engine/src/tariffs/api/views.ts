@@ -1,34 +1,10 @@
 import type { AssignmentDocument, TariffDocument, TariffVersionDocument } from '../projections/documents';
 import { currentVersion, type TariffAssignment, type TariffState } from '../tariff.decider';
 
-export interface TariffView {
-  readonly id: string;
-  readonly countryCode: string;
-  readonly partyId: string;
-  readonly currency: string;
-  readonly type: string | null;
-  readonly lastUpdated: string;
-  readonly publishedAt: string;
-  readonly versions: number;
-  readonly deleted: boolean;
-  readonly deletedAt: string | null;
-  readonly tariff: Readonly<Record<string, unknown>>;
-}
-
-export interface AssignmentView {
-  readonly id: string;
-  readonly tariffId: string;
-  readonly chargerId: string;
-  readonly evseId: number | null;
-  readonly connectorId: number | null;
-  readonly partnerId: string | null;
-  readonly timeZone: string;
-  readonly validFrom: string;
-  readonly validUntil: string | null;
-  readonly active: boolean;
-  readonly assignedAt: string;
-  readonly endReason: string | null;
-}
+/** A document as the API shows it: the stream's id under `id`. */
+export type TariffView = Omit<TariffDocument, 'tariffId'> & { readonly id: string };
+export type AssignmentView = Omit<AssignmentDocument, 'assignmentId'> & { readonly id: string };
+export type VersionView = Omit<TariffVersionDocument, 'order'>;
 
 export function tariffView(doc: TariffDocument): TariffView {
   const { tariffId, ...rest } = doc;
@@ -54,7 +30,7 @@ export function tariffViewOfState(state: TariffState): TariffView {
   };
 }
 
-export function versionView(doc: TariffVersionDocument) {
+export function versionView(doc: TariffVersionDocument): VersionView {
   const { order: _order, ...view } = doc;
   return view;
 }
