@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
-import { loadConfig } from '@roamgate/config';
 import { ApiClient } from '@roamgate/runtime';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
+import { waitFor } from '@roamgate/runtime/testing';
 import { registerReplayCommands } from '@roamgate/tariff-engine';
 import { Command } from 'commander';
-import { startStandalone } from './standalone';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const TOKEN = 'cdr-issuing-e2e-admin-token';
 
@@ -80,30 +75,20 @@ interface Session {
 const dec = (units: number, scale: number) => Number((units / 10 ** scale).toFixed(scale));
 
 describe('CDR issuing and replay, on the standalone process with a simulated charger', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
-  let ws: string;
+  let roamgate: StandaloneForTest;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-cdr-issuing-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    ws = `ws://127.0.0.1:${port}/ocpp`;
-    app = await startStandalone(
-      loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' }),
-    );
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
     const put = await api('PUT', `/api/v1/tariffs/${TARIFF.id}`, TARIFF);
     assert.equal(put.status, 201, JSON.stringify(put.body));
   });
 
   after(async () => {
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
   });
 
   async function api<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -134,7 +119,7 @@ describe('CDR issuing and replay, on the standalone process with a simulated cha
       };
       try {
         charger = await startSimulatedCharger({
-          url: ws,
+          url: roamgate.ws,
           id: chargerId,
           password: 'charger-secret-1',
           protocol,
@@ -230,7 +215,7 @@ describe('CDR issuing and replay, on the standalone process with a simulated cha
         // `roamgate tariff replay --cdr <id>` against the running API: exit code 0 and "matches".
         let out = '';
         const program = new Command('roamgate').exitOverride();
-        registerReplayCommands(program, { client: () => new ApiClient({ url: base, token: TOKEN }), write: (text) => void (out += text) });
+        registerReplayCommands(program, { client: () => new ApiClient({ url: roamgate.base, token: TOKEN }), write: (text) => void (out += text) });
         try {
           await program.parseAsync(['node', 'roamgate', 'tariff', 'replay', '--cdr', doc.id]);
           assert.equal(process.exitCode ?? 0, 0);

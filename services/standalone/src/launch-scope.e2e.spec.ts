@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
-import { loadConfig } from '@roamgate/config';
 import { startEmspSimulator, type EmspSimulator } from '@roamgate/emsp-simulator';
 import type { EventStore } from '@roamgate/event-store';
 import { FACTS } from '@roamgate/gate-evaluator';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
-import { startStandalone } from './standalone';
+import { waitFor } from '@roamgate/runtime/testing';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const ADMIN = 'launch-scope-e2e-admin-token-0123456789';
 
@@ -37,16 +32,14 @@ const evse = (chargerId: string) => ({
 });
 
 describe('launch scope: an applied EXPAND publishes the new EVSEs to the partner, an applied PAUSE publishes nothing, narrowing unpublishes', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
+  let roamgate: StandaloneForTest;
   let emsp: EmspSimulator;
   let partnerId: string;
   const chargers: SimulatedCharger[] = [];
   const env = { ...process.env };
 
   const api = async <T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -61,15 +54,12 @@ describe('launch scope: an applied EXPAND publishes the new EVSEs to the partner
       .flatMap((l) => ((l as { evses?: { uid: string; status: string }[] }).evses ?? []).filter((e) => e.status !== 'REMOVED').map((e) => e.uid))
       .sort();
 
-  const launchEvents = async (): Promise<string[]> => (await app.get<EventStore>(EVENT_STORE).readStream('launch-PILOT')).map((e) => e.type);
+  const launchEvents = async (): Promise<string[]> => (await roamgate.app.get<EventStore>(EVENT_STORE).readStream('launch-PILOT')).map((e) => e.type);
 
   before(async () => {
     process.env.OCPI_UNSCOPED_PARTNERS = 'none';
     process.env.LAUNCH_EVALUATION_INTERVAL_SECONDS = '0';
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-launch-scope-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await startStandalone(loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_PUBLIC_URL: base, ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'error' }));
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: ADMIN });
     emsp = await startEmspSimulator({ host: '127.0.0.1', countryCode: 'NL', partyId: 'EMS' });
     const invite = await api('POST', '/api/v1/partners/invitations', { countryCode: 'NL', partyId: 'EMS', role: 'EMSP' });
     assert.equal(invite.status, 201, JSON.stringify(invite.body));
@@ -84,18 +74,17 @@ describe('launch scope: an applied EXPAND publishes the new EVSEs to the partner
       const attached = await api('POST', `/api/v1/locations/${location}/evses`, evse(id));
       assert.ok(attached.status < 300, JSON.stringify(attached.body));
       chargers.push(
-        await startSimulatedCharger({ url: `ws://127.0.0.1:${port}/ocpp`, id, password: 'charger-secret-1', protocol: 'ocpp1.6', profile: { vendor, model, firmwareVersion: '1.0', connectors: 1 } }),
+        await startSimulatedCharger({ url: roamgate.ws, id, password: 'charger-secret-1', protocol: 'ocpp1.6', profile: { vendor, model, firmwareVersion: '1.0', connectors: 1 } }),
       );
     }
-    const readModels = app.get<ReadModelStore>(READ_MODELS);
+    const readModels = roamgate.app.get<ReadModelStore>(READ_MODELS);
     await waitFor(async () => ((await readModels.get<{ model?: string }>(FACTS.chargers, 'CP-LB1'))?.data.model ? true : undefined), 'both chargers booted, as the gate evaluator sees them');
   });
 
   after(async () => {
     for (const charger of chargers) await charger.stop();
     await emsp?.stop();
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
     process.env = env;
   });
 
@@ -119,7 +108,7 @@ describe('launch scope: an applied EXPAND publishes the new EVSEs to the partner
     await waitFor(async () => ((await api('GET', '/api/v1/chargers/CP-LA1')).body.connected === false ? true : undefined), 'CP-LA1 offline');
     const sent = await api('POST', '/api/v1/chargers/CP-LA1/commands', { kind: 'TRIGGER_MESSAGE', requestedMessage: 'StatusNotification' });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
-    const readModels = app.get<ReadModelStore>(READ_MODELS);
+    const readModels = roamgate.app.get<ReadModelStore>(READ_MODELS);
     await waitFor(async () => {
       const fact = await readModels.get<{ outcome: string }>(FACTS.commands, sent.body.commandId);
       return fact !== undefined && fact.data.outcome !== 'PENDING' ? true : undefined;

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
 import { TokenCache } from '@roamgate/charger-gateway';
-import { loadConfig } from '@roamgate/config';
 import { startEmspSimulator, type EmspSimulator, type Token } from '@roamgate/emsp-simulator';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
-import { startStandalone } from './standalone';
+import { waitFor } from '@roamgate/runtime/testing';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const ADMIN = 'ocpi-commands-e2e-admin-token-0123456789';
 const CHARGER = 'OCPI-CP-1';
@@ -32,9 +27,7 @@ const token = (uid: string, overrides: Partial<Token> = {}): Token =>
 interface Session { id: string; status: string }
 
 describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a simulated charger', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
+  let roamgate: StandaloneForTest;
   let emsp: EmspSimulator;
   let other: EmspSimulator;
   let charger: SimulatedCharger;
@@ -42,7 +35,7 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
   const env = { ...process.env };
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -67,12 +60,7 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
   before(async () => {
     process.env.OCPP_UNKNOWN_TOKENS = 'Invalid';
     process.env.OCPI_COMMAND_RESULT_RETRY_MS = '200';
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-ocpi-commands-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await startStandalone(
-      loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_PUBLIC_URL: base, ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'error' }),
-    );
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: ADMIN });
     emsp = await startEmspSimulator({ partyId: 'EMS', commandResultTimeoutMs: 30_000 });
     other = await startEmspSimulator({ partyId: 'EM2', commandResultTimeoutMs: 30_000 });
     partnerId = await register(emsp, 'EMS');
@@ -82,7 +70,7 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
     const scoped = await api('PUT', `/api/v1/partners/${partnerId}/scope`, { charger_ids: [CHARGER], reason: 'e2e pilot' });
     assert.equal(scoped.status, 200, JSON.stringify(scoped.body));
     charger = await startSimulatedCharger({
-      url: `ws://127.0.0.1:${port}/ocpp`,
+      url: roamgate.ws,
       id: CHARGER,
       password: 'charger-secret-1',
       protocol: 'ocpp1.6',
@@ -98,13 +86,12 @@ describe('OCPI commands and tokens between Roamgate and a simulated eMSP, with a
     await charger?.stop();
     await emsp?.stop();
     await other?.stop();
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
     process.env = env;
   });
 
   const cached = (uid: string, check: (t: { valid: boolean }) => boolean) =>
-    waitFor(async () => ((await app.get(TokenCache, { strict: false }).find(uid)).some(check) ? true : undefined), `token ${uid} in the gateway cache`);
+    waitFor(async () => ((await roamgate.app.get(TokenCache, { strict: false }).find(uid)).some(check) ? true : undefined), `token ${uid} in the gateway cache`);
 
   it('advertises commands and tokens as receiver modules', () => {
     const endpoints = emsp.partner!.endpoints.map((e) => `${e.identifier}:${e.role}`);

@@ -1,17 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { TokenCache } from '@roamgate/charger-gateway';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
-import { loadConfig } from '@roamgate/config';
 import { startEmspSimulator, type EmspSimulator, type Token } from '@roamgate/emsp-simulator';
 import { CdrDto, SessionDto, SessionPatchDto, TariffDto, validationProblems } from '@roamgate/ocpi-connector';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
-import { startStandalone } from './standalone';
+import { waitFor } from '@roamgate/runtime/testing';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const ADMIN = 'ocpi-push-e2e-admin-token-0123456789';
 const CHARGER = 'PUSH-CP-1';
@@ -47,16 +42,14 @@ const token = (uid: string, whitelist: Token['whitelist']): Token =>
  * engine changes them; a session authorized in real time by the eMSP is PUT, PATCHed and ends in a CDR POST.
  */
 describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-time authorization', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
+  let roamgate: StandaloneForTest;
   let emsp: EmspSimulator;
   let charger: SimulatedCharger;
   let postedCdr: Record<string, unknown> | undefined;
   const env = { ...process.env };
 
   const api = async <T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -69,7 +62,7 @@ describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-tim
     return { status: r.status, headers: r.headers, body: (await r.json()) as { data: any; status_code: number } };
   };
   /** The gateway answers chargers from its own copy of the tokens, which follows roamgate.token. */
-  const cached = (uid: string) => waitFor(async () => ((await app.get(TokenCache, { strict: false }).find(uid)).length > 0 ? true : undefined), `token ${uid} in the gateway cache`);
+  const cached = (uid: string) => waitFor(async () => ((await roamgate.app.get(TokenCache, { strict: false }).find(uid)).length > 0 ? true : undefined), `token ${uid} in the gateway cache`);
 
   before(async () => {
     Object.assign(process.env, {
@@ -79,10 +72,7 @@ describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-tim
       OCPI_PUSH_POLL_MS: '100',
       OCPP_REALTIME_AUTH_TIMEOUT_MS: '5000',
     });
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-ocpi-push-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await startStandalone(loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_PUBLIC_URL: base, ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'error' }));
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: ADMIN });
     emsp = await startEmspSimulator({ host: '127.0.0.1', partyId: 'EMS' });
     const invitation = await api<{ token: string; versionsUrl: string }>('POST', '/api/v1/partners/invitations', { countryCode: 'NL', partyId: 'EMS', role: 'EMSP' });
     assert.equal(invitation.status, 201, JSON.stringify(invitation.body));
@@ -97,7 +87,7 @@ describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-tim
     }
     assert.equal((await api('PUT', '/api/v1/partners/NL-EMS/scope', { charger_ids: [CHARGER], reason: 'e2e' })).status, 200);
     charger = await startSimulatedCharger({
-      url: `ws://127.0.0.1:${port}/ocpp`,
+      url: roamgate.ws,
       id: CHARGER,
       password: 'charger-secret-1',
       protocol: 'ocpp1.6',
@@ -112,8 +102,7 @@ describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-tim
   after(async () => {
     await charger?.stop();
     await emsp?.stop();
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
     process.env = env;
   });
 
@@ -138,11 +127,11 @@ describe('OCPI pushes to a registered eMSP: tariffs, sessions, CDRs and real-tim
     await waitFor(() => (emsp.received.deletedTariffs.includes('NL/RGT/T-GONE') ? true : undefined), 'T-GONE DELETEd at the eMSP');
     assert.equal(emsp.received.tariffs.has('NL/RGT/T-GONE'), false);
 
-    const listed = await asEmsp(`${base}/ocpi/2.2.1/tariffs`);
+    const listed = await asEmsp(`${roamgate.base}/ocpi/2.2.1/tariffs`);
     assert.equal(listed.body.status_code, 1000);
     assert.deepEqual(listed.body.data.map((t: { id: string; last_updated: string }) => [t.id, t.last_updated]), [['T-PUSH', at(t0 + 2_000)]]);
     assert.equal(listed.headers.get('x-total-count'), '1');
-    assert.equal((await asEmsp(`${base}/ocpi/2.2.1/tariffs?date_from=${at(t0 + 3_000)}`)).body.data.length, 0);
+    assert.equal((await asEmsp(`${roamgate.base}/ocpi/2.2.1/tariffs?date_from=${at(t0 + 3_000)}`)).body.data.length, 0);
   });
 
   it('authorizes in real time, then PUTs the session, PATCHes kwh and status, and POSTs the CDR', async () => {

@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { registerReconCommands, registerSessionExplainCommand, type ExceptionDocument, type ImportResult, type Timeline } from '@roamgate/cdr-reconciler';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
-import { loadConfig } from '@roamgate/config';
 import { startEmspSimulator, type EmspSimulator, type SettlementInjection, type Token } from '@roamgate/emsp-simulator';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
+import { waitFor } from '@roamgate/runtime/testing';
 import { Command } from 'commander';
-import { startStandalone } from './standalone';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const ADMIN = 'recon-e2e-admin-token-0123456789';
 const CHARGER = 'RECON-CP-1';
@@ -69,9 +66,7 @@ async function cli(base: string, args: string[]): Promise<{ out: string; progres
 }
 
 describe('CDR reconciliation on the standalone process: charger and eMSP simulators, a settlement file with injected discrepancies', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
+  let roamgate: StandaloneForTest;
   let emsp: EmspSimulator;
   let charger: SimulatedCharger;
   let faulty: SimulatedCharger;
@@ -82,7 +77,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
   let imported: ImportResult;
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; text: string; type: string }> => {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -100,12 +95,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
   const exceptionsOf = async (query: string) => (await api<{ items: ExceptionDocument[]; total: number }>('GET', `/api/v1/recon/exceptions?${query}`)).body;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-recon-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await startStandalone(
-      loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_PUBLIC_URL: base, ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'error' }),
-    );
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: ADMIN });
     emsp = await startEmspSimulator({ partyId: 'EMS' });
     const invitation = await api<{ partnerId: string; token: string; versionsUrl: string }>('POST', '/api/v1/partners/invitations', { countryCode: 'NL', partyId: 'EMS', role: 'EMSP' });
     assert.equal(invitation.status, 201, invitation.text);
@@ -117,7 +107,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     assert.equal((await api('POST', `/api/v1/tariffs/${TARIFF.id}/assignments`, { chargerId: CHARGER, timeZone: 'Europe/Amsterdam' })).status, 201);
     await waitFor(async () => ((await api<{ total: number }>('GET', `/api/v1/tariff-assignments?chargerId=${CHARGER}`)).body.total === 1 ? true : undefined), 'assignment projected');
     charger = await startSimulatedCharger({
-      url: `ws://127.0.0.1:${port}/ocpp`,
+      url: roamgate.ws,
       id: CHARGER,
       password: 'charger-secret-1',
       protocol: 'ocpp1.6',
@@ -132,7 +122,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     assert.equal((await api('POST', `/api/v1/tariffs/${TARIFF.id}/assignments`, { chargerId: FAULTY, timeZone: 'Europe/Amsterdam' })).status, 201);
     await waitFor(async () => ((await api<{ total: number }>('GET', `/api/v1/tariff-assignments?chargerId=${FAULTY}`)).body.total === 1 ? true : undefined), 'assignment projected');
     faulty = await startSimulatedCharger({
-      url: `ws://127.0.0.1:${port}/ocpp`,
+      url: roamgate.ws,
       id: FAULTY,
       password: 'charger-secret-2',
       protocol: 'ocpp1.6',
@@ -187,8 +177,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     await charger?.stop();
     await faulty?.stop();
     await emsp?.stop();
-    await app?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
   });
 
   it('reconciles the settlement file to exactly the injected exceptions, each with its owner and evidence', async () => {
@@ -204,10 +193,10 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
       { cdrId: 'NEVER-ISSUED-BY-US', kind: 'unknown' },
     ];
     const file = emsp.settlementFile({ format: 'csv', inject: injections });
-    const path = join(dataDir, 'settlement.csv');
+    const path = join(roamgate.dataDir, 'settlement.csv');
     writeFileSync(path, file.content);
 
-    const run = await cli(base, ['recon', 'import', '--partner', partnerId, path, '--json']);
+    const run = await cli(roamgate.base, ['recon', 'import', '--partner', partnerId, path, '--json']);
     assert.equal(run.exitCode, 0, run.out);
     imported = JSON.parse(run.out) as ImportResult;
     assert.ok(run.progress.some((line) => /records\/s/.test(line)), `progress on stderr: ${run.progress.join(' | ')}`);
@@ -242,8 +231,8 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
   it('imports the same file again without opening any exception twice', async () => {
     const again = await api<ImportResult>('POST', `/api/v1/recon/imports?partner=${partnerId}&fileName=again.csv`, undefined);
     assert.equal(again.status, 400, 'an empty body has no records and no period');
-    const file = readFileSync(join(dataDir, 'settlement.csv'), 'utf8');
-    const r = await fetch(`${base}/api/v1/recon/imports?partner=${partnerId}&fileName=again.csv`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'text/csv' }, body: file });
+    const file = readFileSync(join(roamgate.dataDir, 'settlement.csv'), 'utf8');
+    const r = await fetch(`${roamgate.base}/api/v1/recon/imports?partner=${partnerId}&fileName=again.csv`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'text/csv' }, body: file });
     const result = (await r.json()) as ImportResult;
     assert.equal(r.status, 201, JSON.stringify(result));
     assert.equal(result.exceptions, injections.length + 1);
@@ -253,15 +242,15 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     const refused = await api<{ message: string }>('PUT', `/api/v1/recon/partners/${partnerId}/settings`, { windowS: 5 });
     assert.equal(refused.status, 400);
     assert.match(refused.body.message, /windowS/);
-    const set = await cli(base, ['recon', 'settings', 'set', partnerId, '--window-s', '7200', '--json']);
+    const set = await cli(roamgate.base, ['recon', 'settings', 'set', partnerId, '--window-s', '7200', '--json']);
     assert.equal(set.exitCode, 0, set.out);
     assert.equal((JSON.parse(set.out) as { windowS: number }).windowS, 7200);
 
     // The eMSP's JSON file ({ "records": [...] }) holds the same records: the same exceptions, none opened twice.
     const json = emsp.settlementFile({ format: 'json', inject: injections });
-    const jsonPath = join(dataDir, 'settlement.json');
+    const jsonPath = join(roamgate.dataDir, 'settlement.json');
     writeFileSync(jsonPath, json.content);
-    const run = await cli(base, ['recon', 'import', '--partner', partnerId, jsonPath, '--json']);
+    const run = await cli(roamgate.base, ['recon', 'import', '--partner', partnerId, jsonPath, '--json']);
     assert.equal(run.exitCode, 0, run.out);
     const fromJson = JSON.parse(run.out) as ImportResult;
     assert.equal(fromJson.format, 'json');
@@ -274,7 +263,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
   it('moves an exception through its workflow and refuses transitions it does not allow with 409', async () => {
     const [first, second] = (await exceptionsOf(`partner=${partnerId}&type=AMOUNT_MISMATCH`)).items.concat((await exceptionsOf(`partner=${partnerId}&type=ENERGY_MISMATCH`)).items);
     assert.ok(first && second);
-    const investigate = await cli(base, ['recon', 'exceptions', 'investigate', first.id, '--note', 'asked the partner']);
+    const investigate = await cli(roamgate.base, ['recon', 'exceptions', 'investigate', first.id, '--note', 'asked the partner']);
     assert.equal(investigate.exitCode, 0, investigate.out);
     assert.match(investigate.out, /INVESTIGATING/);
     assert.equal((await api('POST', `/api/v1/recon/exceptions/${first.id}/investigate`, {})).status, 409);
@@ -294,7 +283,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     assert.deepEqual(shown.history.map((h) => `${h.from}->${h.to}`), ['OPEN->INVESTIGATING', 'INVESTIGATING->RESOLVED']);
     assert.equal(shown.resolution, 'PARTNER_CORRECTED');
     await waitFor(async () => ((await exceptionsOf(`partner=${partnerId}&status=ACCEPTED`)).total === 1 ? true : undefined), 'the accepted one in the queue');
-    const list = await cli(base, ['recon', 'exceptions', 'list', '--partner', partnerId, '--owner', 'PARTNER']);
+    const list = await cli(roamgate.base, ['recon', 'exceptions', 'list', '--partner', partnerId, '--owner', 'PARTNER']);
     assert.match(list.out, /MISSING_AT_PARTNER/);
   });
 
@@ -319,7 +308,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     assert.ok(matched.reconciliation.matched?.clean, JSON.stringify(matched.reconciliation));
     assert.equal(matched.reconciliation.exceptions.length, 0);
 
-    const explained = await cli(base, ['session', 'explain', sessionId]);
+    const explained = await cli(roamgate.base, ['session', 'explain', sessionId]);
     assert.equal(explained.exitCode, 0, explained.out);
     assert.match(explained.out, /AMOUNT_MISMATCH\/PARTNER/);
     assert.match(explained.out, /OCPP\s+<- StartTransaction/);
@@ -346,7 +335,7 @@ describe('CDR reconciliation on the standalone process: charger and eMSP simulat
     assert.match(csv.text, /^metric,type,owner,currency,value\n/);
     assert.match(csv.text, /\nexceptions_by_owner,,PARTNER,,8\n/);
 
-    const html = await cli(base, ['recon', 'report', '--partner', partnerId, '--format', 'html']);
+    const html = await cli(roamgate.base, ['recon', 'report', '--partner', partnerId, '--format', 'html']);
     assert.equal(html.exitCode, 0, html.out);
     assert.match(html.out, /<svg[^>]*role="img"/);
     assert.doesNotMatch(html.out, /<script|<link|src="http/, 'nothing fetched from elsewhere');

@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { INestApplication } from '@nestjs/common';
 import { startSimulatedCharger, SimulatedCharger } from '@roamgate/charger-simulator';
-import { loadConfig } from '@roamgate/config';
-import { freePort, waitFor } from '@roamgate/runtime/testing';
-import { startStandalone } from './standalone';
+import { waitFor } from '@roamgate/runtime/testing';
+import { startStandaloneForTest, type StandaloneForTest } from './testing';
 
 const TOKEN = 'remote-start-e2e-admin-token';
 
@@ -15,28 +10,18 @@ interface Session { id: string; status: string; transactionId: string; meterStar
 interface Message { direction: string; action: string; frameType?: string }
 
 describe('remote start through the operations API, on the standalone process', () => {
-  let dataDir: string;
-  let app: INestApplication;
-  let base: string;
-  let ws: string;
+  let roamgate: StandaloneForTest;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'roamgate-remote-start-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    ws = `ws://127.0.0.1:${port}/ocpp`;
-    app = await startStandalone(
-      loadConfig({ PORT: String(port), HOST: '127.0.0.1', ROAMGATE_DATA_DIR: dataDir, ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' }),
-    );
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
   });
 
   after(async () => {
-    await app.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await roamgate?.close();
   });
 
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
-    const r = await fetch(`${base}${path}`, {
+    const r = await fetch(`${roamgate.base}${path}`, {
       method,
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -52,7 +37,7 @@ describe('remote start through the operations API, on the standalone process', (
       let charger: SimulatedCharger | undefined;
       try {
         charger = await startSimulatedCharger({
-          url: ws,
+          url: roamgate.ws,
           id: chargerId,
           password: 'charger-secret-1',
           protocol,

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { cliContext, json, nonNegativeInteger, pageSize, run, type CliOptions } from '@roamgate/runtime/cli';
+import { cliContext, json, nonNegativeInteger, pageSize, run, table, type CliOptions } from '@roamgate/runtime/cli';
 import { addScopeCommand } from './scope.command';
 import { addProbeCommand } from '../ocpi/probe/probe.command';
 
@@ -165,12 +165,6 @@ export function registerPartnerCommands(program: Command, options: PartnerComman
   addProbeCommand(partners, api, print);
 
   return partners;
-}
-
-function table(rows: readonly (readonly string[])[], header: readonly string[]): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
 function countryCode(value: string): string {
