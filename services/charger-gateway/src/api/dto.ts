@@ -52,6 +52,8 @@ export class ChargerView {
   @ApiProperty() connected!: boolean;
   @ApiProperty({ nullable: true, type: String }) connectionId!: string | null;
   @ApiProperty({ nullable: true, type: String }) remoteAddress!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Gateway instance that recorded the latest connection (<GATEWAY_NAME>@<start time>/<random>)' })
+  gatewayInstance!: string | null;
   @ApiProperty({ nullable: true, type: String }) connectedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) disconnectedAt!: string | null;
   @ApiProperty({ nullable: true, type: String }) disconnectReason!: string | null;

@@ -19,6 +19,8 @@ interface Entry {
   state: ChargerState;
   /** -2: not read yet; -1: the stream does not exist. */
   revision: number;
+  /** The gateway instance of the latest ChargerConnected ('' when none or written by an older gateway). */
+  connectedVia: string;
   readonly jobs: Job[];
   draining: Promise<void> | undefined;
 }
@@ -34,7 +36,11 @@ interface Entry {
 export class ChargerStreams {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly store: EventStore) {}
+  /** `gatewayInstance` is stamped on every ChargerConnected this process appends. */
+  constructor(
+    private readonly store: EventStore,
+    private readonly gatewayInstance = '',
+  ) {}
 
   /** The charger's state, up to date with the store. */
   state(chargerId: string): Promise<ChargerState> {
@@ -46,9 +52,19 @@ export class ChargerStreams {
 
   /** Decides the commands against the current state and appends the events; domain errors reach the caller. */
   decide(chargerId: string, commands: readonly ChargerCommand[]): Promise<readonly ChargerStreamEvent[]> {
+    return this.decideWith(chargerId, () => commands);
+  }
+
+  /**
+   * As decide, with the commands chosen from the up-to-date state and the instance of its latest connection, again
+   * on every conflict retry: a choice made on a stale state (a newer connection appended elsewhere) is never appended.
+   */
+  decideWith(chargerId: string, commandsOf: (state: ChargerState, connectedVia: string) => readonly ChargerCommand[]): Promise<readonly ChargerStreamEvent[]> {
     return this.enqueue(chargerId, async (entry) => {
       for (let attempt = 1; ; attempt++) {
         await this.catchUp(entry);
+        const commands = commandsOf(entry.state, entry.connectedVia);
+        if (commands.length === 0) return [];
         const { events } = decideAll(chargerDecider, commands, entry.state);
         if (events.length === 0) return events;
         try {
@@ -76,7 +92,7 @@ export class ChargerStreams {
   private entry(chargerId: string): Entry {
     let entry = this.entries.get(chargerId);
     if (entry === undefined) {
-      entry = { streamId: chargerStreamName(chargerId), state: chargerDecider.initialState(), revision: -2, jobs: [], draining: undefined };
+      entry = { streamId: chargerStreamName(chargerId), state: chargerDecider.initialState(), revision: -2, connectedVia: '', jobs: [], draining: undefined };
       this.entries.set(chargerId, entry);
     }
     return entry;
@@ -105,15 +121,27 @@ export class ChargerStreams {
 
   private async catchUp(entry: Entry): Promise<void> {
     const recorded = await this.store.readStream(entry.streamId, entry.revision < 0 ? {} : { fromRevision: entry.revision + 1 });
-    for (const event of recorded) entry.state = chargerDecider.evolve(entry.state, codec.fromStored(event));
+    for (const event of recorded) this.evolve(entry, codec.fromStored(event));
     if (recorded.length > 0) entry.revision = recorded[recorded.length - 1]!.revision;
     else if (entry.revision === -2) entry.revision = -1;
   }
 
-  private async append(entry: Entry, events: readonly ChargerStreamEvent[]): Promise<void> {
+  private async append(entry: Entry, decided: readonly ChargerStreamEvent[]): Promise<void> {
+    const events = decided.map((event) => this.stamped(event));
     const stored: NewEvent[] = events.map((event) => ({ id: newEventId(), ...codec.toStored(event) }));
     const result = await this.store.append(entry.streamId, stored, { expectedRevision: entry.revision < 0 ? 'no_stream' : entry.revision });
-    for (const event of events) entry.state = chargerDecider.evolve(entry.state, event);
+    for (const event of events) this.evolve(entry, event);
     entry.revision = result.nextExpectedRevision;
+  }
+
+  /** The domain does not know gateway processes; which one holds the connection is added here. */
+  private stamped(event: ChargerStreamEvent): ChargerStreamEvent {
+    if (event.type !== 'ChargerConnected' || this.gatewayInstance === '') return event;
+    return { type: event.type, data: { ...event.data, gatewayInstance: this.gatewayInstance } };
+  }
+
+  private evolve(entry: Entry, event: ChargerStreamEvent): void {
+    entry.state = chargerDecider.evolve(entry.state, event);
+    if (event.type === 'ChargerConnected') entry.connectedVia = event.data.gatewayInstance;
   }
 }

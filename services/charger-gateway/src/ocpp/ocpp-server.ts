@@ -12,15 +12,19 @@ import { ChargerAuthenticator } from './charger-auth';
 import { ChargerStreams } from './charger-streams';
 import { CentralSystem, type CallHandler } from './central-system';
 import { ChargerConnections, type ChargerConnection, type Subprotocol } from './connections';
+import { ConnectionSweep } from './connection-sweep';
 import { FrameRecorder } from './frame-recorder';
 import { ocpp16Handlers } from './handlers-16';
 import { ocpp201Handlers } from './handlers-201';
+import { RemoteStartRecovery } from './remote-start-recovery';
 import { TransactionIndex } from './transaction-index';
 
 export const OCPP_PATH = '/ocpp/';
 const SUBPROTOCOLS: readonly Subprotocol[] = ['ocpp1.6', 'ocpp2.0.1'];
 const VERSION = { 'ocpp1.6': ocpp16.protocol, 'ocpp2.0.1': ocpp201.protocol } as const;
 const CLOSE_GRACE_MS = 2_000;
+/** A connection its dead predecessor recorded just before it died may reach the chargers read model after the start-up sweep. */
+const RESWEEP_AFTER_MS = 30_000;
 
 interface AuthSession {
   readonly registered: boolean;
@@ -45,6 +49,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly auth: ChargerAuthenticator;
   private rpc: RPCServer | undefined;
   private httpServer: Server | undefined;
+  private resweep: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: RoamgateConfig,
@@ -54,6 +59,8 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly index: TransactionIndex,
     private readonly centralSystem: CentralSystem,
     private readonly frameLog: FrameLog,
+    private readonly sweep: ConnectionSweep,
+    private readonly recovery: RemoteStartRecovery,
   ) {
     this.handlers = { 'ocpp1.6': ocpp16Handlers(centralSystem), 'ocpp2.0.1': ocpp201Handlers(centralSystem) };
     this.auth = new ChargerAuthenticator(config.ocpp.unknownChargers);
@@ -61,6 +68,14 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     await this.index.init();
+    // Before any charger can connect: what a crashed predecessor left behind is settled first.
+    await this.sweep.sweep().catch((error: unknown) => this.logger.error(`closing the connections of the previous gateway instance: ${String(error)}`));
+    await this.recovery.recover().catch((error: unknown) => this.logger.error(`restoring pending remote starts: ${String(error)}`));
+    this.resweep = setTimeout(() => {
+      this.resweep = undefined;
+      this.connections.track(this.sweep.sweep(), 'closing the connections of the previous gateway instance');
+    }, RESWEEP_AFTER_MS);
+    this.resweep.unref();
     const rpc = new RPCServer({
       protocols: [...SUBPROTOCOLS],
       // Every frame in both directions is checked against the official JSON schemas that ship with ocpp-rpc.
@@ -233,6 +248,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    clearTimeout(this.resweep);
     this.httpServer?.off('upgrade', this.onUpgrade);
     await Promise.all(
       this.connections.all().map(async ({ client }) => {

@@ -7,7 +7,10 @@ import { MessageLogModule } from '../message-log/message-log.module';
 import { CentralSystem } from './central-system';
 import { ChargerStreams } from './charger-streams';
 import { ChargerConnections } from './connections';
+import { ConnectionSweep } from './connection-sweep';
+import { GatewayInstance, gatewayInstance } from './gateway-instance';
 import { OcppServer } from './ocpp-server';
+import { RemoteStartRecovery } from './remote-start-recovery';
 import { RemoteStarts } from './remote-starts';
 import { RealtimeAuthorization, REALTIME_AUTHORIZATION_SETTINGS, realtimeAuthorizationSettings } from './realtime-authorization';
 import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, TokenCacheConsumer, UNKNOWN_TOKEN_POLICY, unknownTokenPolicy, type TokenAuthorizer } from './token-authorizer';
@@ -29,12 +32,14 @@ const CACHED_SESSIONS = 20_000;
     { provide: TOKEN_AUTHORIZER, useClass: CachedTokenAuthorizer },
     { provide: REALTIME_AUTHORIZATION_SETTINGS, useFactory: () => realtimeAuthorizationSettings() },
     RealtimeAuthorization,
+    { provide: GatewayInstance, useFactory: () => gatewayInstance() },
     {
       provide: ChargerStreams,
-      useFactory: (store: EventStore) =>
-        new ChargerStreams(store),
-      inject: [EVENT_STORE],
+      useFactory: (store: EventStore, instance: GatewayInstance) => new ChargerStreams(store, instance.id),
+      inject: [EVENT_STORE, GatewayInstance],
     },
+    ConnectionSweep,
+    RemoteStartRecovery,
     {
       provide: TransactionIndex,
       useFactory: (readModels: ReadModelStore, store: EventStore) => new TransactionIndex(readModels, store),
@@ -54,6 +59,6 @@ const CACHED_SESSIONS = 20_000;
     },
     OcppServer,
   ],
-  exports: [ChargerConnections, RemoteStarts, ChargerStreams, TransactionIndex, CentralSystem, TOKEN_AUTHORIZER],
+  exports: [GatewayInstance, ConnectionSweep, ChargerConnections, RemoteStarts, ChargerStreams, TransactionIndex, CentralSystem, TOKEN_AUTHORIZER],
 })
 export class OcppModule {}

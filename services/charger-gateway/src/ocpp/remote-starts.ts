@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /** How long a 1.6 RemoteStartTransaction waits for the StartTransaction it causes. */
-const REMOTE_START_WINDOW_MS = 10 * 60_000;
+export const REMOTE_START_WINDOW_MS = 10 * 60_000;
 
 interface Pending {
   readonly commandId: string;
@@ -11,7 +11,8 @@ interface Pending {
 /**
  * Links the sessions the charger reports to the remote start or stop that caused them, so SessionStarted and
  * SessionStopped carry the command id. 2.0.1 echoes the remoteStartId; 1.6 is matched by idTag (and connector).
- * Kept in memory: a session started across a gateway restart is recorded without its command id.
+ * Kept in memory and rebuilt at start-up from the command streams (RemoteStartRecovery), so a session started across
+ * a gateway restart still carries its command id. `at` is when the CALL was sent; the window runs from there.
  */
 @Injectable()
 export class RemoteStarts {
@@ -19,8 +20,8 @@ export class RemoteStarts {
   private readonly starts201 = new Map<string, Pending>();
   private readonly stops = new Map<string, Pending>();
 
-  expect16(chargerId: string, idTag: string, connectorId: number | undefined, commandId: string): void {
-    this.starts16.set(`${chargerId}|${idTag}|${connectorId ?? 0}`, { commandId, at: Date.now() });
+  expect16(chargerId: string, idTag: string, connectorId: number | undefined, commandId: string, at = Date.now()): void {
+    this.starts16.set(`${chargerId}|${idTag}|${connectorId ?? 0}`, { commandId, at });
     this.prune();
   }
 
@@ -37,8 +38,8 @@ export class RemoteStarts {
     return fresh(`${chargerId}|${idTag}|${connectorId ?? 0}`) || fresh(`${chargerId}|${idTag}|0`);
   }
 
-  expect201(chargerId: string, remoteStartId: number, commandId: string): void {
-    this.starts201.set(`${chargerId}|${remoteStartId}`, { commandId, at: Date.now() });
+  expect201(chargerId: string, remoteStartId: number, commandId: string, at = Date.now()): void {
+    this.starts201.set(`${chargerId}|${remoteStartId}`, { commandId, at });
     this.prune();
   }
 
@@ -46,8 +47,8 @@ export class RemoteStarts {
     return this.take(this.starts201, `${chargerId}|${remoteStartId}`);
   }
 
-  expectStop(sessionId: string, commandId: string): void {
-    this.stops.set(sessionId, { commandId, at: Date.now() });
+  expectStop(sessionId: string, commandId: string, at = Date.now()): void {
+    this.stops.set(sessionId, { commandId, at });
     this.prune();
   }
 

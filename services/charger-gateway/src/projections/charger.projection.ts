@@ -31,6 +31,7 @@ export function newCharger(id: string): ChargerDocument {
     connected: false,
     connectionId: null,
     remoteAddress: null,
+    gatewayInstance: null,
     connectedAt: null,
     disconnectedAt: null,
     disconnectReason: null,
@@ -81,6 +82,7 @@ export function projectCharger(current: ChargerDocument | undefined, event: Proj
         connected: true,
         connectionId: data.connectionId,
         remoteAddress: orNull(data.remoteAddress),
+        gatewayInstance: orNull(data.gatewayInstance),
         connectedAt: at,
         lastSeenAt: laterIso(doc.lastSeenAt, at),
       };

@@ -45,6 +45,8 @@ export type ChargerDocument = ChargerMix & {
   readonly connected: boolean;
   readonly connectionId: string | null;
   readonly remoteAddress: string | null;
+  /** The gateway instance that recorded the latest connection; null when an older gateway did. */
+  readonly gatewayInstance: string | null;
   readonly connectedAt: string | null;
   readonly disconnectedAt: string | null;
   readonly disconnectReason: string | null;

@@ -36,8 +36,11 @@ export interface TestGateway {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** The charger gateway alone, composed as the standalone process composes it, on a free port and a temp data dir. */
-export async function startTestGateway(env: Record<string, string> = {}, reuseDataDir?: string): Promise<TestGateway> {
+/**
+ * The charger gateway alone, composed as the standalone process composes it, on a free port and a temp data dir.
+ * `processName` names its per-process files (bus, read models): 'charger-gateway' shares them with the gateway's own main.
+ */
+export async function startTestGateway(env: Record<string, string> = {}, reuseDataDir?: string, processName = 'test'): Promise<TestGateway> {
   const dataDir = reuseDataDir ?? (await mkdtemp(join(tmpdir(), 'roamgate-gateway-')));
   const port = await freePort();
   const config = loadConfig({
@@ -48,7 +51,7 @@ export async function startTestGateway(env: Record<string, string> = {}, reuseDa
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await startRoamgate({ processName: 'test', services: [chargerGateway], config });
+  const app = await startRoamgate({ processName, services: [chargerGateway], config });
   const store = app.get<EventStore>(EVENT_STORE);
   const clients: RPCClient[] = [];
   const events = async <T extends EventType>(streamId: string, type?: T): Promise<DomainEvent<T>[]> => {

@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ReadModelStore } from '@roamgate/read-models';
+import { READ_MODELS } from '@roamgate/runtime';
+import { CHARGERS, type ChargerDocument } from '../projections/documents';
+import { ChargerStreams } from './charger-streams';
+import { GatewayInstance } from './gateway-instance';
+
+const PAGE = 500;
+export const SWEEP_CLOSE_CODE = 1006;
+export const SWEEP_REASON = 'gateway restarted';
+
+/**
+ * Closes, on the charger streams, the connections an earlier instance of this gateway (same GATEWAY_NAME) left open
+ * when it died without its shutdown (SIGKILL, OOM, power loss): nothing else would ever append their
+ * ChargerDisconnected, and the charger would read as connected until it reconnected.
+ *
+ * The chargers read model only nominates candidates; the charger stream decides. The Disconnected is chosen on the
+ * stream's current state and appended at the revision it was read at, so a charger that already reconnected (here or
+ * to another replica) keeps its newer connection.
+ */
+@Injectable()
+export class ConnectionSweep {
+  private readonly logger = new Logger('OCPP');
+
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    private readonly chargers: ChargerStreams,
+    private readonly instance: GatewayInstance,
+  ) {}
+
+  /** Returns the chargers it recorded as disconnected. */
+  async sweep(now = new Date()): Promise<string[]> {
+    const swept: string[] = [];
+    for (const chargerId of await this.connectedChargers()) {
+      const events = await this.chargers.decideWith(chargerId, (state, connectedVia) =>
+        state.connectivity === 'online' && this.instance.isPredecessor(connectedVia)
+          ? [{ type: 'RecordDisconnected', chargerId, connectionId: state.connectionId, closeCode: SWEEP_CLOSE_CODE, reason: SWEEP_REASON, now }]
+          : [],
+      );
+      if (events.length > 0) swept.push(chargerId);
+    }
+    if (swept.length > 0) this.logger.warn(`gateway ${this.instance.name} restarted: ${swept.length} connection(s) of its earlier instance recorded as closed`);
+    return swept;
+  }
+
+  private async connectedChargers(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += PAGE) {
+      const { items } = await this.readModels.find<ChargerDocument>(CHARGERS, { where: { connected: true }, offset, limit: PAGE });
+      ids.push(...items.map((doc) => doc.id));
+      if (items.length < PAGE) return ids;
+    }
+  }
+}
