@@ -104,6 +104,17 @@ describe('event codec round trips', () => {
     assert.equal(eventTypeOf(message), 'SessionStopped');
     assert.ok(equals(schemaOf('SessionStopped'), message as never, sampleEvent('SessionStopped')));
   });
+
+  it('decodes the same payload once for every consumer, and equal bytes elsewhere on their own', () => {
+    const bytes = encodeEventBinary('SessionStopped', sampleEvent('SessionStopped'));
+    const first = decodeFamilyBinary('session', bytes);
+    assert.equal(decodeFamilyBinary('session', bytes).message, first.message, 'the same bytes give the same decoded message');
+    assert.equal(decodeEventBinary('SessionStopped', bytes), first.message);
+    const copy = decodeFamilyBinary('session', Uint8Array.from(bytes));
+    assert.notEqual(copy.message, first.message);
+    assert.ok(equals(schemaOf('SessionStopped'), copy.message as never, first.message as never));
+    assert.throws(() => decodeFamilyBinary('charger', bytes), 'another family is decoded again, not taken from the memo');
+  });
 });
 
 describe('event codec errors', () => {

@@ -162,3 +162,37 @@ describe('sqlite event store shared by two processes', () => {
     );
   });
 });
+
+describe('sqlite event store subscriptions right behind the appends', () => {
+  it('deliver exactly what is stored, in position order, when another connection appends in between', async () => {
+    const { dir, file } = tempFile();
+    const store = await openSqliteEventStore({ file, pollIntervalMs: 10 });
+    const other = await openSqliteEventStore({ file, pollIntervalMs: 10 });
+    const seen: unknown[] = [];
+    const subscription = store.subscribeToAll({ checkpointId: 'behind', handler: async (event) => void seen.push(event) });
+    try {
+      for (let round = 0; round < 30; round++) {
+        const appends = [
+          store.append(`a-${round % 3}`, [1, 2, 3].map((n) => ({ id: randomUUID(), type: 'A', data: { round, n, nested: { at: [round, null] } }, metadata: { m: String(round) } })), { expectedRevision: 'any' }),
+          // Refused appends leave no event and no hole in the positions of the appends around them.
+          store.append(`a-${round % 3}`, [{ id: randomUUID(), type: 'Refused', data: {} }], { expectedRevision: 'no_stream' }).catch(() => undefined),
+          other.append(`b-${round}`, [{ id: randomUUID(), type: 'B', data: { round } }], { expectedRevision: 'no_stream' }),
+          store.append(`c-${round}`, [{ id: randomUUID(), type: 'C', data: { round, text: "é\u0000" } }], { expectedRevision: 'no_stream' }),
+        ];
+        await Promise.all(appends);
+        if (round % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+      const stored = await store.readAll();
+      assert.equal(stored.length, 30 * 5);
+      assert.equal(stored.filter((e) => e.type === 'Refused').length, 0);
+      const deadline = Date.now() + 10_000;
+      while (seen.length < stored.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(seen, stored);
+    } finally {
+      await subscription.stop();
+      await other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

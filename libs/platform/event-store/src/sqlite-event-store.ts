@@ -42,6 +42,8 @@ export interface SqliteEventStoreOptions {
 
 const COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
 const SUBSCRIPTION_PAGE = 500;
+/** Events this process committed last, as rows, for subscriptions that follow close behind the appends. */
+const RECENT_EVENTS = 4_096;
 
 interface PendingAppend {
   readonly streamId: string;
@@ -112,6 +114,12 @@ export class SqliteEventStore implements EventStore {
     getCheckpoint: StatementSync;
   };
   private readonly subscriptions = new Set<SqliteSubscription>();
+  /**
+   * The rows of the last RECENT_EVENTS events appended through this store, by position (Map order: oldest first).
+   * A subscription reading right behind the appends is served from here instead of a SQLite read that, after every
+   * commit of the writer's connection, starts on a cold page cache.
+   */
+  private readonly recent = new Map<number, EventRow>();
   private pending: PendingAppend[] = [];
   private readonly pendingCheckpoints = new Map<string, number>();
   /** Checkpoints sent to the writer and not yet reported committed: the latest position sent for each. */
@@ -192,6 +200,7 @@ export class SqliteEventStore implements EventStore {
     this.inFlight = this.committer.commit({ recordedAt, checkpoints, appends }).then(
       (outcomes) => {
         for (const [id, position] of checkpoints) if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
+        this.rememberCommitted(recordedAt, appends, outcomes);
         group.forEach((append, i) => settle(append, outcomes[i]!));
         if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
       },
@@ -208,6 +217,50 @@ export class SqliteEventStore implements EventStore {
       // Checkpoints put back after a failed commit wait for the next append or checkpoint, as they would inline.
       if (this.pending.length > 0 || (!failed && this.pendingCheckpoints.size > 0)) this.commitPending();
     });
+  }
+
+  /**
+   * Keeps the rows of the appends that committed. The events of one append have consecutive positions (AUTOINCREMENT
+   * within one transaction, a failed append rolled back to its savepoint with the sequence), ending at its position.
+   */
+  private rememberCommitted(recordedAt: string, appends: readonly AppendRequest[], outcomes: readonly AppendOutcome[]): void {
+    appends.forEach(({ streamId, events }, i) => {
+      const outcome = outcomes[i]!;
+      if (!outcome.ok) return;
+      const first = events.length - 1;
+      events.forEach((event, j) => {
+        const position = outcome.position - first + j;
+        this.recent.set(position, {
+          position,
+          event_id: event.id,
+          stream_id: streamId,
+          revision: outcome.nextExpectedRevision - first + j,
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata,
+          recorded_at: recordedAt,
+        });
+      });
+    });
+    for (const position of this.recent.keys()) {
+      if (this.recent.size <= RECENT_EVENTS) break;
+      this.recent.delete(position);
+    }
+  }
+
+  /**
+   * The events after `position`, from the recent rows while they follow on without a gap (a gap is an append of
+   * another process sharing the file, or a row already dropped): a prefix of what SQLite returns, so never a skip.
+   */
+  private readAfter(position: number, maxCount: number): RecordedEvent[] {
+    const events: RecordedEvent[] = [];
+    for (let next = position + 1; events.length < maxCount; next += 1) {
+      const row = this.recent.get(next);
+      if (row === undefined) break;
+      events.push(toRecorded(row));
+    }
+    if (events.length > 0) return events;
+    return (this.statements.readAll.all(position, maxCount) as unknown as EventRow[]).map(toRecorded);
   }
 
   /** Resolves once the checkpoint is committed, or its commit failed (it is then written with a later one). */
@@ -255,10 +308,10 @@ export class SqliteEventStore implements EventStore {
     if (maxBatchSize !== undefined && !(Number.isSafeInteger(maxBatchSize) && maxBatchSize > 0)) {
       throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     }
-    const { readAll, head } = this.statements;
+    const { head } = this.statements;
     const log: SubscribedLog = {
       head: () => (head.get() as { position: number | null }).position ?? 0,
-      readAfter: (position, maxCount) => (readAll.all(position, maxCount) as unknown as EventRow[]).map(toRecorded),
+      readAfter: (position, maxCount) => this.readAfter(position, maxCount),
       checkpoint: (id) => this.checkpointOf(id),
       saveCheckpoint: (id, position) => {
         this.pendingCheckpoints.set(id, position);

@@ -154,3 +154,45 @@ describe('sqlite read-model store group commit', () => {
     await reopened.close();
   });
 });
+
+describe('sqlite read-model store document cache', () => {
+  it('gives each caller its own copy, forgets deleted documents and stays right past its byte budget', async () => {
+    for (const cacheBytes of [0, 200, 1024 * 1024]) {
+      const store = openSqliteReadModelStore({ file: ':memory:', cacheBytes });
+      await store.ensureCollection({ name: 'sessions', indexes: ['status'] });
+      await store.upsert('sessions', 'a', { status: 'ACTIVE', samples: [1] }, 1);
+      const first = await store.get<{ status: string; samples: number[] }>('sessions', 'a');
+      first!.data.samples.push(2);
+      assert.deepEqual((await store.get('sessions', 'a'))?.data, { status: 'ACTIVE', samples: [1] }, `cacheBytes ${cacheBytes}`);
+      // The revision check of upsert reads the cache too: an older revision is still refused.
+      assert.equal(await store.upsert('sessions', 'a', { status: 'STALE' }, 1), false);
+      assert.equal(await store.upsert('sessions', 'a', { status: 'COMPLETED' }, 2), true);
+      assert.deepEqual((await store.find('sessions', { where: { status: 'COMPLETED' } })).total, 1, 'the index follows a changed key');
+      for (let i = 0; i < 50; i += 1) await store.upsert('sessions', `s-${i}`, { status: 'ACTIVE', i }, 1);
+      for (let i = 0; i < 50; i += 1) assert.deepEqual((await store.get('sessions', `s-${i}`))?.data, { status: 'ACTIVE', i });
+      assert.equal(await store.delete('sessions', 'a', 3), true);
+      assert.equal(await store.get('sessions', 'a'), undefined);
+      assert.equal(await store.upsert('sessions', 'a', { status: 'AGAIN' }, 1), true, 'a deleted document can be written again');
+      assert.deepEqual(await store.get('sessions', 'a'), { id: 'a', revision: 1, data: { status: 'AGAIN' } });
+      await store.close();
+    }
+  });
+
+  it('keeps nothing from a transaction that did not commit', async () => {
+    const file = storeFile();
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    await store.upsert('sessions', 'a', { n: 1 }, 1);
+    const blocker = new DatabaseSync(file);
+    blocker.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.upsert('sessions', 'a', { n: 2 }, 2), /locked|busy/i);
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    assert.deepEqual(await store.get('sessions', 'a'), { id: 'a', revision: 1, data: { n: 1 } });
+    assert.equal(await store.upsert('sessions', 'a', { n: 2 }, 2), true);
+    await store.close();
+  });
+});
