@@ -19,18 +19,11 @@ export interface SqliteReadModelStoreOptions {
    * so an upsert lost to a power cut while the offset survived would never be replayed.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /**
-   * Bytes of document JSON kept in memory for get() and for the revision check of upsert() (default 32 MiB; 0 turns
-   * the cache off). The cache assumes this store is the only writer of its file, as it is in a Roamgate process.
-   */
-  readonly cacheBytes?: number;
 }
 
 export function openSqliteReadModelStore(options: SqliteReadModelStoreOptions): SqliteReadModelStore {
-  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL' }), options.cacheBytes);
+  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL' }));
 }
-
-const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/i;
 const FIELD_PATH = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i;
@@ -54,15 +47,8 @@ interface DocumentRow {
   data: string;
 }
 
-/** A document as stored: what get() returns (parsed again for each caller) and what upsert() compares against. */
-interface Row {
-  readonly revision: number;
-  readonly data: string;
-  readonly keys: string | null;
-}
-
 interface PendingWrite {
-  readonly run: (staged: Map<string, Row | null>) => boolean;
+  readonly run: () => boolean;
   readonly resolve: (written: boolean) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -79,27 +65,13 @@ type Outcome = { readonly ok: true; readonly written: boolean } | { readonly ok:
  *
  * Group commit: the upserts and deletes of one turn of the event loop are written in one transaction,
  * in call order, and resolve once it committed; reads see a write once it resolved.
- *
- * Recently read or written documents are kept as their stored JSON (least recently used first out, within a byte
- * budget): a projection reads and rewrites the same documents on every event, and a SQLite lookup per read was
- * the largest single cost of the standalone process under charger load. get() parses the JSON for each caller, so a
- * caller that mutates what it got cannot change the cache. The cache holds only committed rows.
  */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, Collection>();
   private pending: PendingWrite[] = [];
   private commitScheduled = false;
-  /** By collection and id (see cacheKey); Map order is the eviction order. */
-  private readonly cache = new Map<string, Row>();
-  private cachedBytes = 0;
-  private readonly cacheBudget: number;
 
-  constructor(
-    private readonly db: DatabaseSync,
-    cacheBytes = DEFAULT_CACHE_BYTES,
-  ) {
-    if (!Number.isSafeInteger(cacheBytes) || cacheBytes < 0) throw new RangeError(`cacheBytes must be a non-negative integer, got ${cacheBytes}`);
-    this.cacheBudget = cacheBytes;
+  constructor(private readonly db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS read_model_collections (
       name TEXT PRIMARY KEY,
       indexes TEXT NOT NULL
@@ -147,9 +119,6 @@ export class SqliteReadModelStore implements ReadModelStore {
         .run(spec.name, JSON.stringify(indexes));
     });
     this.collections.set(spec.name, this.prepareCollection(table, indexes));
-    // The refill above may have rewritten keys of cached rows.
-    this.cache.clear();
-    this.cachedBytes = 0;
   }
 
   async upsert<T extends Document>(collection: string, id: string, data: T, revision: number): Promise<boolean> {
@@ -157,36 +126,19 @@ export class SqliteReadModelStore implements ReadModelStore {
     const { fields, current, insert, updateData, updateAll } = this.collection(collection);
     const json = JSON.stringify(data);
     const keys = keysOf(data, fields);
-    const key = cacheKey(collection, id);
-    return this.write((staged) => {
-      const known = staged.has(key) ? staged.get(key) : this.cache.get(key);
-      const stored = known === null ? undefined : (known ?? (current.get(id) as { revision: number; keys: string | null } | undefined));
-      const row: Row = { revision, data: json, keys };
-      if (stored === undefined) {
-        const written = Number(insert.run(id, revision, json, keys).changes) > 0;
-        if (written) staged.set(key, row);
-        return written;
-      }
+    return this.write(() => {
+      const stored = current.get(id) as { revision: number; keys: string | null } | undefined;
+      if (stored === undefined) return Number(insert.run(id, revision, json, keys).changes) > 0;
       if (stored.revision >= revision) return false;
       if (stored.keys === keys) updateData.run(revision, json, id);
       else updateAll.run(revision, json, keys, id);
-      staged.set(key, row);
       return true;
     });
   }
 
   async get<T extends Document>(collection: string, id: string): Promise<StoredDocument<T> | undefined> {
-    const key = cacheKey(collection, id);
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return { id, revision: cached.revision, data: JSON.parse(cached.data) as T };
-    }
-    const row = this.collection(collection).get.get(id) as (DocumentRow & { keys: string | null }) | undefined;
-    if (row === undefined) return undefined;
-    this.remember(key, { revision: row.revision, data: row.data, keys: row.keys });
-    return toDocument<T>(row);
+    const row = this.collection(collection).get.get(id) as DocumentRow | undefined;
+    return row && toDocument<T>(row);
   }
 
   async find<T extends Document>(collection: string, query: FindQuery = {}): Promise<FindResult<T>> {
@@ -221,12 +173,7 @@ export class SqliteReadModelStore implements ReadModelStore {
   async delete(collection: string, id: string, revision: number): Promise<boolean> {
     assertRevision(revision);
     const { delete: remove } = this.collection(collection);
-    const key = cacheKey(collection, id);
-    return this.write((staged) => {
-      const deleted = Number(remove.run(id, revision).changes) > 0;
-      if (deleted) staged.set(key, null);
-      return deleted;
-    });
+    return this.write(() => Number(remove.run(id, revision).changes) > 0);
   }
 
   async close(): Promise<void> {
@@ -235,7 +182,7 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.db.close();
   }
 
-  private write(run: PendingWrite['run']): Promise<boolean> {
+  private write(run: () => boolean): Promise<boolean> {
     if (!this.db.isOpen) return Promise.reject(new Error('read-model store is closed'));
     return new Promise((resolve, reject) => {
       this.pending.push({ run, resolve, reject });
@@ -252,13 +199,11 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.pending = [];
     if (group.length === 0) return;
     let outcomes: Outcome[];
-    // What the transaction wrote (null: deleted), for the cache once it committed.
-    const staged = new Map<string, Row | null>();
     try {
       outcomes = immediateTransaction(this.db, () =>
         group.map((write): Outcome => {
           try {
-            return { ok: true, written: write.run(staged) };
+            return { ok: true, written: write.run() };
           } catch (error) {
             // A failed statement is undone alone, unless SQLite had to abandon the whole transaction.
             if (!this.db.isTransaction) throw error;
@@ -270,34 +215,11 @@ export class SqliteReadModelStore implements ReadModelStore {
       for (const write of group) write.reject(error);
       return;
     }
-    for (const [key, row] of staged) {
-      if (row === null) this.forget(key);
-      else this.remember(key, row);
-    }
     group.forEach((write, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) write.resolve(outcome.written);
       else write.reject(outcome.error);
     });
-  }
-
-  private remember(key: string, row: Row): void {
-    if (this.cacheBudget === 0) return;
-    this.forget(key);
-    this.cache.set(key, row);
-    this.cachedBytes += row.data.length + (row.keys?.length ?? 0);
-    for (const [oldest, evicted] of this.cache) {
-      if (this.cachedBytes <= this.cacheBudget) break;
-      this.cache.delete(oldest);
-      this.cachedBytes -= evicted.data.length + (evicted.keys?.length ?? 0);
-    }
-  }
-
-  private forget(key: string): void {
-    const row = this.cache.get(key);
-    if (row === undefined) return;
-    this.cache.delete(key);
-    this.cachedBytes -= row.data.length + (row.keys?.length ?? 0);
   }
 
   private collection(name: string): Collection {
@@ -322,14 +244,13 @@ export class SqliteReadModelStore implements ReadModelStore {
       insert: this.db.prepare(`INSERT INTO ${t} (id, revision, data, keys) VALUES (?, ?, ?, ?)`),
       updateData: this.db.prepare(`UPDATE ${t} SET revision = ?, data = ? WHERE id = ?`),
       updateAll: this.db.prepare(`UPDATE ${t} SET revision = ?, data = ?, keys = ? WHERE id = ?`),
-      get: this.db.prepare(`SELECT id, revision, data, keys FROM ${t} WHERE id = ?`),
+      get: this.db.prepare(`SELECT id, revision, data FROM ${t} WHERE id = ?`),
       delete: this.db.prepare(`DELETE FROM ${t} WHERE id = ? AND revision < ?`),
     };
   }
 }
 
 const tableOf = (collection: string): string => `rm_${collection}`;
-const cacheKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
 const indexOf = (table: string, field: string): string => `${table}__${field.replaceAll('.', '__')}`;
 const quote = (identifier: string): string => `"${identifier.replaceAll('"', '""')}"`;
 /** Paths are checked against FIELD_PATH, so they are safe inside the SQL string literal. */
