@@ -276,12 +276,21 @@ export function eventTypeOf(message: EventMessage): EventType {
 }
 
 /** The event as the schema's canonical proto3 JSON, the form the event store keeps. */
+/**
+ * The message each event's JSON was encoded from: the relay publishes events in the binary encoding, and when the
+ * event store hands it the very JSON object it was given (an event it just committed), the message need not be
+ * decoded from that JSON again. Events are read-only, so the two stay equal.
+ */
+const messagesOfJson = new WeakMap<object, unknown>();
+
 export function encodeEventJson<T extends EventType>(type: T, message: EventMessage<T>): JsonValue;
 export function encodeEventJson(type: string, message: EventMessage): JsonValue;
 export function encodeEventJson(type: string, message: unknown): JsonValue {
   const schema = schemaOf(type);
   requireMessageOf(type, schema, message);
-  return guarded(type, () => toJson(schema, message as never));
+  const json = guarded(type, () => toJson(schema, message as never));
+  if (typeof json === 'object' && json !== null) messagesOfJson.set(json, message);
+  return json;
 }
 
 /**
@@ -309,7 +318,9 @@ export function encodeEventBinary(type: string, event: EventMessage | JsonValue)
 export function encodeEventBinary(type: string, event: unknown): Uint8Array {
   const { family, field } = memberOf(type);
   const wrapper = eventFamilies[family] as DescMessage;
-  const message = isMessage(event) ? event : decodeEventJson(type, event as JsonValue);
+  const message = isMessage(event)
+    ? event
+    : ((typeof event === 'object' && event !== null ? messagesOfJson.get(event) : undefined) ?? decodeEventJson(type, event as JsonValue));
   requireMessageOf(type, schemaOf(type), message);
   const envelope = create(wrapper, { event: { case: field.localName, value: message } });
   return guarded(type, () => toBinary(wrapper, envelope));

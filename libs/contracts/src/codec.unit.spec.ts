@@ -97,6 +97,13 @@ describe('event codec round trips', () => {
     assert.equal(message.firmwareVersion, '1.4.2');
   });
 
+  it('encodes the same bytes from the JSON it made (remembering the message) and from a copy read back', () => {
+    const json = encodeEventJson('SessionStopped', sampleEvent('SessionStopped'));
+    const copy = JSON.parse(JSON.stringify(json)) as typeof json;
+    assert.deepEqual(encodeEventBinary('SessionStopped', json), encodeEventBinary('SessionStopped', copy));
+    assert.throws(() => encodeEventBinary('ChargerBooted', json), InvalidEventError, 'a remembered message still has to be of the type asked for');
+  });
+
   it('decodes a family payload without being told its event type', () => {
     const bytes = encodeEventBinary('SessionStopped', sampleEvent('SessionStopped'));
     const { type, message } = decodeFamilyBinary('session', bytes);

@@ -170,6 +170,9 @@ describe('sqlite event store subscriptions right behind the appends', () => {
     const other = await openSqliteEventStore({ file, pollIntervalMs: 10 });
     const seen: unknown[] = [];
     const subscription = store.subscribeToAll({ checkpointId: 'behind', handler: async (event) => void seen.push(event) });
+    // A second subscriber that only sees the other connection's appends: it must not wait on the first one's reads.
+    const seenOther: string[] = [];
+    const otherOnly = store.subscribeToAll({ checkpointId: 'other-only', handler: async (event) => void (event.type === 'B' && seenOther.push(event.streamId)) });
     try {
       for (let round = 0; round < 30; round++) {
         const appends = [
@@ -188,7 +191,15 @@ describe('sqlite event store subscriptions right behind the appends', () => {
       const deadline = Date.now() + 10_000;
       while (seen.length < stored.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       assert.deepEqual(seen, stored);
+      while (seenOther.length < 30 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(seenOther, Array.from({ length: 30 }, (_, round) => `b-${round}`));
+      const tail = [`b-tail-1`, `b-tail-2`];
+      for (const streamId of tail) await other.append(streamId, [{ id: randomUUID(), type: 'B', data: {} }], { expectedRevision: 'no_stream' });
+      const tailDeadline = Date.now() + 5_000;
+      while (seenOther.length < 32 && Date.now() < tailDeadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(seenOther.slice(30), tail, 'appends of the other connection alone, after this store\'s last commit');
     } finally {
+      await otherOnly.stop();
       await subscription.stop();
       await other.close();
       await store.close();

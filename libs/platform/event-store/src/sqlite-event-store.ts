@@ -70,11 +70,16 @@ interface EventRow {
   recorded_at: string;
 }
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
+/** A row this store just committed, with the data and metadata it was given (events are read-only: shared as they are). */
+interface RecentRow extends EventRow {
+  readonly appended: Pick<NewEvent, 'data'> & { readonly metadata: NonNullable<NewEvent['metadata']> };
+}
+
+const toRecorded = (row: EventRow | RecentRow): RecordedEvent => ({
   id: row.event_id,
   type: row.type,
-  data: JSON.parse(row.data),
-  metadata: JSON.parse(row.metadata),
+  data: 'appended' in row ? row.appended.data : JSON.parse(row.data),
+  metadata: 'appended' in row ? row.appended.metadata : JSON.parse(row.metadata),
   streamId: row.stream_id,
   revision: row.revision,
   position: row.position,
@@ -119,7 +124,9 @@ export class SqliteEventStore implements EventStore {
    * A subscription reading right behind the appends is served from here instead of a SQLite read that, after every
    * commit of the writer's connection, starts on a cold page cache.
    */
-  private readonly recent = new Map<number, EventRow>();
+  private readonly recent = new Map<number, RecentRow>();
+  /** The highest position this store committed. */
+  private lastCommitted = 0;
   private pending: PendingAppend[] = [];
   private readonly pendingCheckpoints = new Map<string, number>();
   /** Checkpoints sent to the writer and not yet reported committed: the latest position sent for each. */
@@ -200,7 +207,7 @@ export class SqliteEventStore implements EventStore {
     this.inFlight = this.committer.commit({ recordedAt, checkpoints, appends }).then(
       (outcomes) => {
         for (const [id, position] of checkpoints) if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
-        this.rememberCommitted(recordedAt, appends, outcomes);
+        this.rememberCommitted(recordedAt, group, appends, outcomes);
         group.forEach((append, i) => settle(append, outcomes[i]!));
         if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
       },
@@ -223,14 +230,17 @@ export class SqliteEventStore implements EventStore {
    * Keeps the rows of the appends that committed. The events of one append have consecutive positions (AUTOINCREMENT
    * within one transaction, a failed append rolled back to its savepoint with the sequence), ending at its position.
    */
-  private rememberCommitted(recordedAt: string, appends: readonly AppendRequest[], outcomes: readonly AppendOutcome[]): void {
+  private rememberCommitted(recordedAt: string, group: readonly PendingAppend[], appends: readonly AppendRequest[], outcomes: readonly AppendOutcome[]): void {
     appends.forEach(({ streamId, events }, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) return;
       const first = events.length - 1;
       events.forEach((event, j) => {
         const position = outcome.position - first + j;
+        const given = group[i]!.events[j]!;
+        this.lastCommitted = Math.max(this.lastCommitted, position);
         this.recent.set(position, {
+          appended: { data: given.data, metadata: given.metadata ?? {} },
           position,
           event_id: event.id,
           stream_id: streamId,
@@ -252,7 +262,7 @@ export class SqliteEventStore implements EventStore {
    * The events after `position`, from the recent rows while they follow on without a gap (a gap is an append of
    * another process sharing the file, or a row already dropped): a prefix of what SQLite returns, so never a skip.
    */
-  private readAfter(position: number, maxCount: number): RecordedEvent[] {
+  private readAfter(position: number, maxCount: number, reader: { lastFileRead: number }): RecordedEvent[] {
     const events: RecordedEvent[] = [];
     for (let next = position + 1; events.length < maxCount; next += 1) {
       const row = this.recent.get(next);
@@ -260,6 +270,11 @@ export class SqliteEventStore implements EventStore {
       events.push(toRecorded(row));
     }
     if (events.length > 0) return events;
+    // Caught up with this store's own commits: only another process could have appended since, and the file is
+    // read for that at most once per poll interval, as an idle subscription would.
+    const now = performance.now();
+    if (position === this.lastCommitted && now - reader.lastFileRead < this.pollIntervalMs) return events;
+    reader.lastFileRead = now;
     return (this.statements.readAll.all(position, maxCount) as unknown as EventRow[]).map(toRecorded);
   }
 
@@ -309,9 +324,11 @@ export class SqliteEventStore implements EventStore {
       throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     }
     const { head } = this.statements;
+    /** When this subscription last read the file (see readAfter). */
+    const reader = { lastFileRead: 0 };
     const log: SubscribedLog = {
       head: () => (head.get() as { position: number | null }).position ?? 0,
-      readAfter: (position, maxCount) => this.readAfter(position, maxCount),
+      readAfter: (position, maxCount) => this.readAfter(position, maxCount, reader),
       checkpoint: (id) => this.checkpointOf(id),
       saveCheckpoint: (id, position) => {
         this.pendingCheckpoints.set(id, position);
