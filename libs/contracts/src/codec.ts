@@ -339,17 +339,26 @@ export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage
 
 /** Decodes a family topic payload without knowing its event type. */
 /**
- * The last decoding of each payload, by the payload itself: on the in-process bus every consumer group of a topic is
- * handed the same bytes, and decoding them once instead of once per group was a measurable share of the standalone
- * process under charger load. The decoded message is therefore shared: consumers treat events as read-only.
+ * Payloads decoded in this turn of the event loop: on the in-process bus every consumer group of a topic is handed
+ * the same bytes, mostly in the same turn, and decoding them once instead of once per group was a measurable share of
+ * the standalone process under charger load. Forgotten at the end of the turn, so that neither the decoded messages
+ * nor anything else lives long enough to be promoted to the old generation: consumers treat events as read-only.
  */
-const decodedPayloads = new WeakMap<Uint8Array, { readonly family: EventFamily; readonly decoded: { type: EventType; message: EventMessage } }>();
+let decodedThisTurn = new Map<Uint8Array, { readonly family: EventFamily; readonly decoded: { type: EventType; message: EventMessage } }>();
+let forgetScheduled = false;
 
 export function decodeFamilyBinary(family: EventFamily, bytes: Uint8Array): { type: EventType; message: EventMessage } {
-  const known = decodedPayloads.get(bytes);
+  const known = decodedThisTurn.get(bytes);
   if (known !== undefined && known.family === family) return known.decoded;
   const decoded = decodeFamilyBinaryOnce(family, bytes);
-  decodedPayloads.set(bytes, { family, decoded });
+  decodedThisTurn.set(bytes, { family, decoded });
+  if (!forgetScheduled) {
+    forgetScheduled = true;
+    setImmediate(() => {
+      forgetScheduled = false;
+      decodedThisTurn = new Map();
+    }).unref();
+  }
   return decoded;
 }
 

@@ -42,8 +42,12 @@ export interface SqliteEventStoreOptions {
 
 const COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, recorded_at';
 const SUBSCRIPTION_PAGE = 500;
-/** Events this process committed last, as rows, for subscriptions that follow close behind the appends. */
-const RECENT_EVENTS = 4_096;
+/**
+ * Events this process committed last, for subscriptions that follow close behind the appends (the relay reads within
+ * its linger of 20 ms). Few enough that they die young: kept longer, under charger load they reached the old
+ * generation and lengthened its collections, which stalled the event loop.
+ */
+const RECENT_EVENTS = 512;
 
 interface PendingAppend {
   readonly streamId: string;
@@ -71,7 +75,7 @@ interface EventRow {
 }
 
 /** A row this store just committed, with the data and metadata it was given (events are read-only: shared as they are). */
-interface RecentRow extends EventRow {
+interface RecentRow extends Omit<EventRow, 'data' | 'metadata'> {
   readonly appended: Pick<NewEvent, 'data'> & { readonly metadata: NonNullable<NewEvent['metadata']> };
 }
 
@@ -246,8 +250,6 @@ export class SqliteEventStore implements EventStore {
           stream_id: streamId,
           revision: outcome.nextExpectedRevision - first + j,
           type: event.type,
-          data: event.data,
-          metadata: event.metadata,
           recorded_at: recordedAt,
         });
       });
