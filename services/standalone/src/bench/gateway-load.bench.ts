@@ -6,14 +6,16 @@
 // BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
 // measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
-// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline.
+// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline. Each standalone process also reports its event
+// loop (utilisation, longest delay, seconds with a delay over 50 ms) and its heap growth, from loop-stats.js.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { freePort } from '@roamgate/runtime/testing';
 import type { ConnectReport, GeneratorCommand, RunReport } from './load-generator';
+import type { LoopSample } from './loop-stats';
 import { cpuMs, rssBytes } from './process-stats';
 
 const setting = (name: string, fallback: number): number => {
@@ -282,7 +284,9 @@ async function standalone(main: string, label: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-gateway-load-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const loopStatsFile = join(dataDir, 'loop-stats.jsonl');
   const server = startChild(main, {
+    BENCH_LOOP_STATS_FILE: loopStatsFile,
     PORT: String(port),
     HOST: '127.0.0.1',
     ROAMGATE_DATA_DIR: dataDir,
@@ -290,7 +294,7 @@ async function standalone(main: string, label: string) {
     OCPP_UNKNOWN_CHARGERS: 'reject',
     OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
     LOG_LEVEL: 'warn',
-  }, [...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])]);
+  }, ['-r', join(__dirname, 'loop-stats.js'), ...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])]);
   try {
     const ready = Date.now() + 60_000;
     while ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) !== 200) {
@@ -309,9 +313,11 @@ async function standalone(main: string, label: string) {
       console.log(`  ${label} profile: window = ${((exited - load.windowStart) / 1000).toFixed(1)} s to ${((exited - load.windowEnd) / 1000).toFixed(1)} s before the profile's end`);
     }
     const stored = countStored(dataDir, load.windowStart, load.windowEnd);
+    const loop = loopStats(loopStatsFile, load.windowStart, load.windowEnd);
     const seconds = MEASURE_MS / 1000;
     return {
       ...load,
+      ...loop,
       registerSeconds: round(registerSeconds),
       meterValuesAppendedPerSec: Math.round(stored.meterValuesAppended / seconds),
       framesLoggedPerSec: Math.round(stored.framesLogged / seconds),
@@ -336,6 +342,39 @@ function printStandalone(label: string, r: StandaloneResult): void {
     `  ${label.padEnd(11)} durably appended ${r.meterValuesAppendedPerSec} MeterValues/s (${r.framesLoggedPerSec} frames logged/s, ` +
       `${r.eventsAppendedPerSec} events/s); relay backlog at stop ${r.relayBacklogAtStopEvents} events; stopped in ${r.stopSeconds} s`,
   );
+  console.log(
+    `  ${label.padEnd(11)} event loop: ${Math.round(r.loopUtilization * 100)}% busy, delay max ${r.loopMaxDelayMs} ms, ${r.loopSecondsOver50Ms} of ${r.loopSeconds} s with a delay over 50 ms; ` +
+      `heap grew ${r.heapGrowthMbPerSec} MB/s between ${r.heapCollections} large collections`,
+  );
+}
+
+/**
+ * The measured window's seconds from loop-stats.js: utilisation, the longest event-loop delay, how many seconds had a
+ * delay over 50 ms, and how fast the heap grew between large collections (a drop of a fifth or more).
+ */
+function loopStats(file: string, from: number, to: number) {
+  const samples = (existsSync(file) ? readFileSync(file, 'utf8') : '')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as LoopSample)
+    .filter((sample) => sample.at > from && sample.at <= to + 1_000);
+  let grown = 0;
+  let collections = 0;
+  samples.forEach((sample, i) => {
+    const before = samples[i - 1];
+    if (before === undefined) return;
+    if (sample.heapUsedMb >= before.heapUsedMb) grown += sample.heapUsedMb - before.heapUsedMb;
+    else if (sample.heapUsedMb <= before.heapUsedMb * 0.8) collections += 1;
+  });
+  const seconds = samples.length;
+  return {
+    loopSeconds: seconds,
+    loopUtilization: seconds === 0 ? 0 : round(samples.reduce((sum, s) => sum + s.utilization, 0) / seconds, 2),
+    loopMaxDelayMs: Math.max(0, ...samples.map((s) => s.maxDelayMs)),
+    loopSecondsOver50Ms: samples.filter((s) => s.maxDelayMs > 50).length,
+    heapGrowthMbPerSec: seconds < 2 ? 0 : round(grown / (seconds - 1)),
+    heapCollections: collections,
+  };
 }
 
 function print(label: string, r: LoadResult): void {
