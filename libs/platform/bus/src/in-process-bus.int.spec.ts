@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StatementSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import type { DeliveredMessage } from './bus.port';
 import { openInProcessBus } from './in-process-bus';
@@ -269,3 +269,43 @@ describe('in-process bus batch delivery', () => {
     assert.deepEqual(handled, ['0', '1', '2', '3', '4']);
   });
 });
+
+describe('in-process bus retention', () => {
+  it('prunes in slices, oldest first, never past what every group consumed', async () => {
+    const bus = openInProcessBus({ file: busFile(), partitions: 1, retentionIntervalMs: 0 });
+    const seen: string[] = [];
+    await bus.subscribe({ group: 'g', topics: ['sliced'], handler: async (m) => void seen.push(body(m)) });
+    await bus.publish(numbered('sliced', 0, 10));
+    await waitFor(() => seen.length === 10, 'the group');
+    assert.deepEqual([bus.prune(3), bus.prune(3), bus.prune(100), bus.prune(100)], [3, 3, 4, 0]);
+    await bus.close();
+  });
+
+  it('deletes consumed messages by itself, a slice at a time, and keeps what a group still needs', async () => {
+    const file = busFile();
+    const bus = openInProcessBus({ file, partitions: 2, retentionIntervalMs: 20 });
+    const seen: string[] = [];
+    await bus.subscribe({ group: 'g', topics: ['kept'], handler: async (m) => void seen.push(body(m)) });
+    const total = 5_000;
+    for (let from = 0; from < total; from += 500) await bus.publish(numbered('kept', from, from + 500).map((m, i) => ({ ...m, key: `k${i % 7}` })));
+    await waitFor(() => seen.length === total, 'the group', 30_000);
+    const reader = new DatabaseSync(file, { readOnly: true });
+    const stored = () => (reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    try {
+      await waitFor(() => stored() === 0, 'retention to delete every consumed message', 10_000);
+      // A group that has not read a message holds it back.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const idle = await bus.subscribe({ group: 'idle', topics: ['held'], handler: () => released });
+      await bus.publish(numbered('held', 0, 3));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(stored(), 3, 'messages the idle group has not finished are kept');
+      release();
+      await idle.close();
+    } finally {
+      reader.close();
+      await bus.close();
+    }
+  });
+});
+

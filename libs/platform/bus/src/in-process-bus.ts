@@ -27,9 +27,18 @@ export interface InProcessBusOptions {
   readonly publishSynchronous?: 'FULL' | 'NORMAL';
   /** Storage errors met while delivering; the partition is retried on the next poll. Default: process warning. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How often messages every group has consumed are deleted from the file, in slices of RETENTION_SLICE (a slice
+   * that was full is followed by the next one shortly after). Default 10 s; 0 keeps every message.
+   */
+  readonly retentionIntervalMs?: number;
 }
 
 const DEFAULT_PARTITIONS = 8;
+const DEFAULT_RETENTION_INTERVAL_MS = 10_000;
+/** Messages deleted per transaction: a few milliseconds of the event loop. */
+const RETENTION_SLICE = 2_000;
+const RETENTION_NEXT_SLICE_MS = 50;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 const DEFAULT_RETRY_BACKOFF_MS = 100;
@@ -258,6 +267,7 @@ export class InProcessBus implements Bus {
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly context: DeliveryContext;
   private readonly pollTimer: NodeJS.Timeout;
+  private retentionTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: InProcessBusOptions = {}) {
@@ -276,6 +286,25 @@ export class InProcessBus implements Bus {
     };
     this.pollTimer = setInterval(() => this.wakeAll(), options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     this.pollTimer.unref();
+    const retentionIntervalMs = options.retentionIntervalMs ?? DEFAULT_RETENTION_INTERVAL_MS;
+    if (!Number.isSafeInteger(retentionIntervalMs) || retentionIntervalMs < 0) {
+      throw new RangeError(`retentionIntervalMs must be a non-negative integer, got ${retentionIntervalMs}`);
+    }
+    if (retentionIntervalMs > 0) this.scheduleRetention(retentionIntervalMs, retentionIntervalMs);
+  }
+
+  private scheduleRetention(delayMs: number, intervalMs: number): void {
+    this.retentionTimer = setTimeout(() => {
+      if (this.closing) return;
+      let full = false;
+      try {
+        full = this.log.prune(RETENTION_SLICE) >= RETENTION_SLICE;
+      } catch (error) {
+        this.context.onError(error);
+      }
+      this.scheduleRetention(full ? RETENTION_NEXT_SLICE_MS : intervalMs, intervalMs);
+    }, delayMs);
+    this.retentionTimer.unref();
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -321,6 +350,7 @@ export class InProcessBus implements Bus {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.pollTimer);
+      clearTimeout(this.retentionTimer);
       const members = [...this.groups.values()].flatMap((group) => group.members);
       await Promise.all(members.map((member) => this.leave(member)));
       const workers = [...this.groups.values()].flatMap((group) => [...group.workers.values()]);
@@ -331,12 +361,13 @@ export class InProcessBus implements Bus {
   }
 
   /**
-   * Retention: deletes the messages that every group registered on their partition has consumed,
-   * and returns how many. A group registered but gone for good holds retention back until removed.
+   * Retention: deletes the messages that every group registered on their partition has consumed (at most `limit`,
+   * oldest first), and returns how many. A group registered but gone for good holds retention back until removed.
+   * The bus does this by itself every retentionIntervalMs.
    */
-  prune(): number {
+  prune(limit?: number): number {
     this.assertOpen();
-    return this.log.prune();
+    return this.log.prune(limit);
   }
 
   private wakeConsumersOf(appended: readonly TopicPartition[], cause: 'appended' | 'read' = 'read'): void {

@@ -67,7 +67,8 @@ export class MessageLog {
     | 'committed'
     | 'commit'
     | 'retentionFloors'
-    | 'pruneBelow',
+    | 'pruneBelow'
+    | 'oldest',
     StatementSync
   >;
 
@@ -128,6 +129,7 @@ export class MessageLog {
         'SELECT topic, "partition", MIN(next_offset) AS floor FROM committed_offsets GROUP BY topic, "partition"',
       ),
       pruneBelow: sql('DELETE FROM messages WHERE topic = ? AND "partition" = ? AND "offset" < ?'),
+      oldest: sql('SELECT MIN("offset") AS oldest FROM messages WHERE topic = ? AND "partition" = ?'),
     };
   }
 
@@ -245,13 +247,21 @@ export class MessageLog {
     return { topic: appended!.topic, partition: appended!.partition };
   }
 
-  prune(): number {
+  /**
+   * Deletes messages every registered group has consumed, oldest first, at most `limit` of them (one transaction,
+   * so a large backlog is deleted a slice at a time instead of holding the file and the event loop at once).
+   */
+  prune(limit = Number.MAX_SAFE_INTEGER): number {
     this.flushCommits();
     return this.transaction(() => {
       let pruned = 0;
       const floors = this.statements.retentionFloors.all() as unknown as (TopicPartition & { floor: number })[];
       for (const { topic, partition, floor } of floors) {
-        pruned += Number(this.statements.pruneBelow.run(topic, partition, floor).changes);
+        if (pruned >= limit) break;
+        const oldest = (this.statements.oldest.get(topic, partition) as { oldest: number | null }).oldest;
+        if (oldest === null || oldest >= floor) continue;
+        const below = Math.min(floor, oldest + (limit - pruned));
+        pruned += Number(this.statements.pruneBelow.run(topic, partition, below).changes);
       }
       return pruned;
     });

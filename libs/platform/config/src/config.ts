@@ -21,6 +21,7 @@ const schema = z
     BUS: z.enum(['in-process', 'kafka']).default('in-process'),
     READ_MODELS: z.enum(['sqlite', 'mongodb']).default('sqlite'),
     KAFKA_BROKERS: z.string().optional(),
+    BUS_RETENTION_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(10),
     KURRENTDB_URL: z.string().optional(),
     MONGODB_URL: z.string().optional(),
     LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
@@ -53,6 +54,8 @@ export interface RoamgateConfig {
   readonly bus: 'in-process' | 'kafka';
   readonly readModels: 'sqlite' | 'mongodb';
   readonly kafkaBrokers: readonly string[];
+  /** In-process bus: how often messages every consumer group has read are deleted from its file; 0 keeps them all. */
+  readonly busRetentionIntervalS: number;
   readonly kurrentDbUrl: string | undefined;
   readonly mongoDbUrl: string | undefined;
   readonly logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
@@ -92,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bus: c.BUS,
     readModels: c.READ_MODELS,
     kafkaBrokers: (c.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+    busRetentionIntervalS: c.BUS_RETENTION_INTERVAL_S,
     kurrentDbUrl: c.KURRENTDB_URL,
     mongoDbUrl: c.MONGODB_URL,
     logLevel: c.LOG_LEVEL,

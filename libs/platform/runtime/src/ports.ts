@@ -30,7 +30,7 @@ export async function openPorts(config: RoamgateConfig, processName: string): Pr
   const bus =
     config.bus === 'kafka'
       ? await openKafkaBus({ brokers: config.kafkaBrokers, clientId: `roamgate-${processName}` })
-      : await openInProcessBus({ file: join(config.dataDir, `bus-${processName}.sqlite`) });
+      : await openInProcessBus({ file: join(config.dataDir, `bus-${processName}.sqlite`), retentionIntervalMs: config.busRetentionIntervalS * 1000 });
   const readModels = await openSqliteReadModelStore({ file: join(config.dataDir, `read-models-${processName}.sqlite`) });
   return { eventStore, bus, readModels };
 }
