@@ -275,7 +275,6 @@ export function eventTypeOf(message: EventMessage): EventType {
   return type as EventType;
 }
 
-/** The event as the schema's canonical proto3 JSON, the form the event store keeps. */
 /**
  * The message each event's JSON was encoded from: the relay publishes events in the binary encoding, and when the
  * event store hands it the very JSON object it was given (an event it just committed), the message need not be
@@ -283,6 +282,7 @@ export function eventTypeOf(message: EventMessage): EventType {
  */
 const messagesOfJson = new WeakMap<object, unknown>();
 
+/** The event as the schema's canonical proto3 JSON, the form the event store keeps. */
 export function encodeEventJson<T extends EventType>(type: T, message: EventMessage<T>): JsonValue;
 export function encodeEventJson(type: string, message: EventMessage): JsonValue;
 export function encodeEventJson(type: string, message: unknown): JsonValue {
@@ -337,7 +337,6 @@ export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage
   return decoded.message;
 }
 
-/** Decodes a family topic payload without knowing its event type. */
 /**
  * Payloads decoded in this turn of the event loop: on the in-process bus every consumer group of a topic is handed
  * the same bytes, mostly in the same turn, and decoding them once instead of once per group was a measurable share of
@@ -347,6 +346,7 @@ export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage
 let decodedThisTurn = new Map<Uint8Array, { readonly family: EventFamily; readonly decoded: { type: EventType; message: EventMessage } }>();
 let forgetScheduled = false;
 
+/** Decodes a family topic payload without knowing its event type. */
 export function decodeFamilyBinary(family: EventFamily, bytes: Uint8Array): { type: EventType; message: EventMessage } {
   const known = decodedThisTurn.get(bytes);
   if (known !== undefined && known.family === family) return known.decoded;

@@ -211,7 +211,7 @@ export class SqliteEventStore implements EventStore {
     this.inFlight = this.committer.commit({ recordedAt, checkpoints, appends }).then(
       (outcomes) => {
         for (const [id, position] of checkpoints) if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
-        this.rememberCommitted(recordedAt, group, appends, outcomes);
+        this.rememberCommitted(recordedAt, group, outcomes);
         group.forEach((append, i) => settle(append, outcomes[i]!));
         if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
       },
@@ -234,17 +234,16 @@ export class SqliteEventStore implements EventStore {
    * Keeps the rows of the appends that committed. The events of one append have consecutive positions (AUTOINCREMENT
    * within one transaction, a failed append rolled back to its savepoint with the sequence), ending at its position.
    */
-  private rememberCommitted(recordedAt: string, group: readonly PendingAppend[], appends: readonly AppendRequest[], outcomes: readonly AppendOutcome[]): void {
-    appends.forEach(({ streamId, events }, i) => {
+  private rememberCommitted(recordedAt: string, group: readonly PendingAppend[], outcomes: readonly AppendOutcome[]): void {
+    group.forEach(({ streamId, events }, i) => {
       const outcome = outcomes[i]!;
       if (!outcome.ok) return;
       const first = events.length - 1;
       events.forEach((event, j) => {
         const position = outcome.position - first + j;
-        const given = group[i]!.events[j]!;
         this.lastCommitted = Math.max(this.lastCommitted, position);
         this.recent.set(position, {
-          appended: { data: given.data, metadata: given.metadata ?? {} },
+          appended: { data: event.data, metadata: event.metadata ?? {} },
           position,
           event_id: event.id,
           stream_id: streamId,
