@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
+import { findAll } from './find-all';
 import { openSqliteReadModelStore } from './sqlite-read-model-store';
 import { readModelStoreContract } from './testing/read-model-store.contract';
 
@@ -154,3 +155,22 @@ describe('sqlite read-model store group commit', () => {
     await reopened.close();
   });
 });
+
+describe('findAll', () => {
+  it('yields every match in query order, a page at a time, and reads no further page once left', async () => {
+    const store = openSqliteReadModelStore({ file: ':memory:' });
+    await store.ensureCollection({ name: 'sessions', indexes: ['status', 'n'] });
+    for (let n = 0; n < 7; n++) await store.upsert('sessions', `s-${n}`, { status: n === 3 ? 'DONE' : 'ACTIVE', n }, 1);
+    let pages = 0;
+    const counting = { find: (collection: string, query?: object) => (pages++, store.find(collection, query)) } as Parameters<typeof findAll>[0];
+    const all: number[] = [];
+    for await (const doc of findAll<{ n: number }>(counting, 'sessions', { where: { status: 'ACTIVE' }, sort: { field: 'n', direction: 'desc' } }, 2)) all.push(doc.data.n);
+    assert.deepEqual(all, [6, 5, 4, 2, 1, 0]);
+    assert.equal(pages, 4, 'three full pages and the empty one that ends them');
+    pages = 0;
+    for await (const doc of findAll<{ n: number }>(counting, 'sessions', {}, 2)) if (doc.data.n === 1) break;
+    assert.equal(pages, 1);
+    await store.close();
+  });
+});
+

@@ -1,6 +1,6 @@
 import { BadRequestException, Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Document, ReadModelStore } from '@roamgate/read-models';
+import { findAll, type Document, type ReadModelStore } from '@roamgate/read-models';
 import { choice, instant, READ_MODELS, text, type Input } from '@roamgate/runtime';
 import type { Response } from 'express';
 import { partnerId } from '../api-input';
@@ -8,15 +8,9 @@ import { EXCEPTIONS, MATCHES, RUNS, type ExceptionDocument, type MatchDocument, 
 import { CDR_FACTS, type CdrFacts } from '../facts/fact-documents';
 import { buildReport, reportCsv, reportHtml, type ReconReport } from './report';
 
-const PAGE = 1000;
-
 /** Every document of a query, a page at a time. */
 export async function* allOf<T extends Document>(store: ReadModelStore, collection: string, where: Record<string, string | boolean>): AsyncGenerator<T> {
-  for (let offset = 0; ; offset += PAGE) {
-    const found = await store.find<T>(collection, { where, offset, limit: PAGE });
-    for (const item of found.items) yield item.data;
-    if (found.items.length < PAGE) return;
-  }
+  for await (const item of findAll<T>(store, collection, { where })) yield item.data;
 }
 
 const within = (at: string | null, from: Date, to: Date): boolean => at !== null && Date.parse(at) >= from.getTime() && Date.parse(at) < to.getTime();

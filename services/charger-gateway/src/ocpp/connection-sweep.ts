@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { READ_MODELS } from '@roamgate/runtime';
 import { CHARGERS, type ChargerDocument } from '../projections/documents';
 import { ChargerStreams } from './charger-streams';
@@ -31,7 +31,9 @@ export class ConnectionSweep {
   /** Returns the chargers it recorded as disconnected. */
   async sweep(now = new Date()): Promise<string[]> {
     const swept: string[] = [];
-    for (const chargerId of await this.connectedChargers()) {
+    const connected: string[] = [];
+    for await (const doc of findAll<ChargerDocument>(this.readModels, CHARGERS, { where: { connected: true } }, PAGE)) connected.push(doc.id);
+    for (const chargerId of connected) {
       const events = await this.chargers.decideWith(chargerId, (state, connectedVia) =>
         state.connectivity === 'online' && this.instance.isPredecessor(connectedVia)
           ? [{ type: 'RecordDisconnected', chargerId, connectionId: state.connectionId, closeCode: SWEEP_CLOSE_CODE, reason: SWEEP_REASON, now }]
@@ -41,14 +43,5 @@ export class ConnectionSweep {
     }
     if (swept.length > 0) this.logger.warn(`gateway ${this.instance.name} restarted: ${swept.length} connection(s) of its earlier instance recorded as closed`);
     return swept;
-  }
-
-  private async connectedChargers(): Promise<string[]> {
-    const ids: string[] = [];
-    for (let offset = 0; ; offset += PAGE) {
-      const { items } = await this.readModels.find<ChargerDocument>(CHARGERS, { where: { connected: true }, offset, limit: PAGE });
-      ids.push(...items.map((doc) => doc.id));
-      if (items.length < PAGE) return ids;
-    }
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CommandResult, timestampDate } from '@roamgate/contracts';
 import { commandStreamName, fromStoredEvent, type CommandStreamEvent, type DomainEvent } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { COMMANDS, SESSIONS, type CommandDocument, type SessionDocument } from '../projections/documents';
 import { REMOTE_START_WINDOW_MS, RemoteStarts } from './remote-starts';
@@ -72,11 +72,9 @@ export class RemoteStartRecovery {
   private async candidates(kind: string, now: number): Promise<CommandDocument[]> {
     const found: CommandDocument[] = [];
     for (const status of OPEN_STATUSES) {
-      for (let offset = 0; ; offset += PAGE) {
-        const { items } = await this.readModels.find<CommandDocument>(COMMANDS, { where: { kind, status }, sort: { field: 'requestedAt', direction: 'desc' }, offset, limit: PAGE });
-        const recent = items.filter((doc) => !this.tooOld(doc, now));
-        found.push(...recent.map((doc) => doc.data));
-        if (items.length < PAGE || recent.length < items.length) break;
+      for await (const doc of findAll<CommandDocument>(this.readModels, COMMANDS, { where: { kind, status }, sort: { field: 'requestedAt', direction: 'desc' } }, PAGE)) {
+        if (this.tooOld(doc, now)) break;
+        found.push(doc.data);
       }
     }
     return found;

@@ -1,6 +1,6 @@
 import type { Tariff } from '@roamgate/domain-tariffs';
 import type { EventStore } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository } from '@roamgate/runtime';
 import { COLLECTION_SPECS, TARIFF_ASSIGNMENTS, type AssignmentDocument } from './projections/documents';
 import type { TariffBook, TariffInForce, TariffQuery } from './tariff-book';
@@ -43,10 +43,9 @@ export class StoredTariffBook implements TariffBook {
     this.collections ??= Promise.all(COLLECTION_SPECS.map((spec) => this.readModels.ensureCollection(spec))).then(() => undefined);
     await this.collections;
     const ids = new Set<string>();
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await this.readModels.find<AssignmentDocument>(TARIFF_ASSIGNMENTS, { where: { chargerId }, sort: { field: 'validFrom', direction: 'asc' }, offset, limit: PAGE });
-      for (const doc of page.items) ids.add(doc.data.tariffId);
-      if (page.items.length < PAGE) return [...ids];
+    for await (const doc of findAll<AssignmentDocument>(this.readModels, TARIFF_ASSIGNMENTS, { where: { chargerId }, sort: { field: 'validFrom', direction: 'asc' } }, PAGE)) {
+      ids.add(doc.data.tariffId);
     }
+    return [...ids];
   }
 }
