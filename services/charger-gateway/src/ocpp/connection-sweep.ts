@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { READ_MODELS } from '@roamgate/runtime';
@@ -14,7 +15,8 @@ export const SWEEP_REASON = 'gateway restarted';
  * when it died without its shutdown (SIGKILL, OOM, power loss): nothing else would ever append their
  * ChargerDisconnected, and the charger would read as connected until it reconnected.
  *
- * The chargers read model only nominates candidates; the charger stream decides. The Disconnected is chosen on the
+ * The chargers read model only nominates candidates (connected through an earlier start of this name); the charger
+ * stream decides. The Disconnected is chosen on the
  * stream's current state and appended at the revision it was read at, so a charger that already reconnected (here or
  * to another replica) keeps its newer connection.
  */
@@ -32,7 +34,14 @@ export class ConnectionSweep {
   async sweep(now = new Date()): Promise<string[]> {
     const swept: string[] = [];
     const connected: string[] = [];
-    for await (const doc of findAll<ChargerDocument>(this.readModels, CHARGERS, { where: { connected: true } }, PAGE)) connected.push(doc.id);
+    let read = 0;
+    for await (const doc of findAll<ChargerDocument>(this.readModels, CHARGERS, { where: { connected: true } }, PAGE)) {
+      // Connected through this start, a replica of another name or an unknown gateway: nothing to close. A connection
+      // of an earlier start the read model does not show yet is what the second sweep, 30 s after start-up, is for.
+      if (doc.data.gatewayInstance !== null && this.instance.isPredecessor(doc.data.gatewayInstance)) connected.push(doc.id);
+      // The 30 s sweep runs while thousands of chargers talk: a page at a time, with their frames in between.
+      if (++read % PAGE === 0) await setImmediate();
+    }
     for (const chargerId of connected) {
       const events = await this.chargers.decideWith(chargerId, (state, connectedVia) =>
         state.connectivity === 'online' && this.instance.isPredecessor(connectedVia)

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, timestampMs } from '@roamgate/contracts';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { READ_MODELS } from '@roamgate/runtime';
 import { EVENT_HEADER } from '../sessions/sessions.sender';
 import { LocationRepository, type EvseDocument } from './location.repository';
 
 export const EVSE_STATUS_GROUP = 'ocpi-connector-evse-status';
 export const OCPI_CHARGER_LINKS = { name: 'ocpi_charger_links', indexes: ['offlineSince'] } as const;
+const SWEEP_PAGE = 100;
 
 /** Whether a charger is connected, and since when it is not; `marked` once its EVSEs went UNKNOWN. */
 type ChargerLinkDocument = { readonly id: string; readonly connectionId: string; readonly offlineSince: string | null; readonly marked: boolean };
@@ -111,9 +112,12 @@ export class EvseStatusConsumer implements OnModuleInit, OnApplicationBootstrap,
   /** Marks the EVSEs of chargers offline for longer than the grace period UNKNOWN. */
   async sweep(now = new Date()): Promise<void> {
     if (this.graceMs <= 0) return;
-    const offline = await this.readModels.find<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, { sort: { field: 'offlineSince', direction: 'asc' }, limit: 10_000 });
-    for (const { data, revision } of offline.items) {
-      if (!data.offlineSince || data.marked || now.getTime() - Date.parse(data.offlineSince) < this.graceMs) continue;
+    // Latest disconnection first: the links of connected chargers (offlineSince null, which sorts lowest) come last,
+    // so the sweep reads the disconnected ones only, however many chargers are connected.
+    const latestFirst = { sort: { field: 'offlineSince', direction: 'desc' } } as const;
+    for await (const { data, revision } of findAll<ChargerLinkDocument>(this.readModels, OCPI_CHARGER_LINKS.name, latestFirst, SWEEP_PAGE)) {
+      if (!data.offlineSince) return;
+      if (data.marked || now.getTime() - Date.parse(data.offlineSince) < this.graceMs) continue;
       await this.mark(data.id, false, `offline|${data.id}|${data.offlineSince}`, now);
       await this.readModels.upsert<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, data.id, { ...data, marked: true }, revision + 1);
     }
