@@ -8,6 +8,7 @@ import {
   evolveSession,
   fromStoredEvent,
   initialSessionState,
+  sessionSamples,
   isAbove,
   isDecimal,
   scaleDecimal,
@@ -175,7 +176,7 @@ export function timelineOf(facts: SessionFacts, options: TimelineOptions = {}): 
 
   const meterStart: EnergyPoint | undefined = isDecimal(state.meterStartWh) ? { at: start, wh: state.meterStartWh } : undefined;
   const meterStop: EnergyPoint | undefined = isDecimal(state.meterStopWh) ? { at: end, wh: state.meterStopWh } : undefined;
-  const readings = state.samples.map((reading) => {
+  const readings = sessionSamples(state).map((reading) => {
     const wh = energyRegisterWh(reading);
     return { reading, energy: wh === undefined ? undefined : { at: reading.timestamp.getTime(), wh } };
   });

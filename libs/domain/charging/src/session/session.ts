@@ -1,4 +1,5 @@
 import { AuthorizationSource, AuthorizationStatus, ChargingState, domainEvent, OcppVersion, type DomainEvent } from '@roamgate/contracts';
+import { AppendOnlyList, AppendOnlySet } from '../shared/append-only.js';
 import type { Decider } from '../shared/decider.js';
 import { compareDecimals, isDecimal, normalizeDecimal } from '../shared/decimal.js';
 import { ChargingDomainError } from '../shared/errors.js';
@@ -127,17 +128,22 @@ export interface SessionState {
   readonly meterStartWh: string;
   readonly startedAt: Date | undefined;
   readonly commandId: string;
-  /** Every reading of the session, ordered by the charger's timestamps whatever order they arrived in. */
-  readonly samples: readonly MeterReading[];
-  readonly sampleKeys: ReadonlySet<string>;
-  readonly meterSeqNos: ReadonlySet<number>;
-  readonly chargingSeqNos: ReadonlySet<number>;
+  /** Every reading of the session, as they arrived; `sessionSamples` orders them by the charger's timestamps. */
+  readonly readings: AppendOnlyList<MeterReading>;
+  readonly sampleKeys: AppendOnlySet<string>;
+  readonly meterSeqNos: AppendOnlySet<number>;
+  readonly chargingSeqNos: AppendOnlySet<number>;
   /** Charging-state changes ordered by the charger's timestamps: the charging/parking timeline. */
   readonly chargingStates: readonly ChargingPeriod[];
   readonly stoppedAt: Date | undefined;
   readonly meterStopWh: string;
   readonly stopReason: string;
   readonly anomalies: readonly string[];
+}
+
+/** Every reading of the session, ordered by the charger's timestamps whatever order they arrived in. */
+export function sessionSamples(state: SessionState): readonly MeterReading[] {
+  return state.readings.toArray().sort(byTimestamp);
 }
 
 export function initialSessionState(): SessionState {
@@ -155,10 +161,10 @@ export function initialSessionState(): SessionState {
     meterStartWh: '',
     startedAt: undefined,
     commandId: '',
-    samples: [],
-    sampleKeys: new Set(),
-    meterSeqNos: new Set(),
-    chargingSeqNos: new Set(),
+    readings: AppendOnlyList.empty(),
+    sampleKeys: AppendOnlySet.empty(),
+    meterSeqNos: AppendOnlySet.empty(),
+    chargingSeqNos: AppendOnlySet.empty(),
     chargingStates: [],
     stoppedAt: undefined,
     meterStopWh: '',
@@ -299,10 +305,10 @@ function recordAuthorization(command: RecordAuthorization, state: SessionState):
  */
 function recordMeterValues(command: RecordMeterValues, state: SessionState): readonly SessionStreamEvent[] {
   if (command.seqNo !== undefined && state.meterSeqNos.has(command.seqNo)) return [];
-  const seen = new Set(state.sampleKeys);
+  const seen = new Set<string>();
   const fresh = command.samples.filter((reading) => {
     const key = readingKey(reading);
-    if (seen.has(key)) return false;
+    if (seen.has(key) || state.sampleKeys.has(key)) return false;
     seen.add(key);
     return true;
   });
@@ -379,7 +385,7 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
   const meterStop =
     command.meterStopWh !== undefined && command.meterStopWh !== ''
       ? normalizeDecimal(command.meterStopWh)
-      : (meterStopWh([...state.samples, ...transactionData]) ?? '');
+      : (meterStopWh([...sessionSamples(state), ...transactionData]) ?? '');
 
   const anomalies: SessionAnomaly[] = [];
   if (isAhead(command.timestamp, command) || transactionData.some((reading) => isAhead(reading.timestamp, command))) {
@@ -410,16 +416,14 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
   ];
 }
 
-function withReadings(state: SessionState, readings: readonly MeterReading[]): Pick<SessionState, 'samples' | 'sampleKeys'> {
-  const sampleKeys = new Set(state.sampleKeys);
+function withReadings(state: SessionState, readings: readonly MeterReading[]): Pick<SessionState, 'readings' | 'sampleKeys'> {
+  let sampleKeys = state.sampleKeys;
   const added = readings.filter((reading) => {
-    const key = readingKey(reading);
-    if (sampleKeys.has(key)) return false;
-    sampleKeys.add(key);
-    return true;
+    const before = sampleKeys;
+    sampleKeys = sampleKeys.with(readingKey(reading));
+    return sampleKeys !== before;
   });
-  if (added.length === 0) return { samples: state.samples, sampleKeys: state.sampleKeys };
-  return { samples: [...state.samples, ...added].sort(byTimestamp), sampleKeys };
+  return { readings: state.readings.concat(added), sampleKeys };
 }
 
 function withAnomalies(state: SessionState, anomalies: readonly string[]): readonly string[] {
@@ -427,8 +431,8 @@ function withAnomalies(state: SessionState, anomalies: readonly string[]): reado
   return fresh.length === 0 ? state.anomalies : [...state.anomalies, ...fresh];
 }
 
-function withSeqNo(seqNos: ReadonlySet<number>, seqNo: number | undefined): ReadonlySet<number> {
-  return seqNo === undefined || seqNos.has(seqNo) ? seqNos : new Set([...seqNos, seqNo]);
+function withSeqNo(seqNos: AppendOnlySet<number>, seqNo: number | undefined): AppendOnlySet<number> {
+  return seqNo === undefined ? seqNos : seqNos.with(seqNo);
 }
 
 export function evolveSession(state: SessionState, event: SessionStreamEvent): SessionState {

@@ -1,0 +1,45 @@
+// What one more MeterValues costs a session aggregate that already holds n readings: decide (deduplicate against every
+// reading so far) and evolve (add the reading), as the gateway does on every MeterValues. A session of a few hours
+// with a reading every 10-60 s holds hundreds to thousands. Run: node libs/domain/charging/dist/bench/session-fold.bench.js
+import { OcppVersion } from '@roamgate/contracts';
+import { decideAll } from '../shared/decider.js';
+import type { MeterReading } from '../session/meter.js';
+import { sessionDecider, type RecordMeterValues, type SessionState, type StartSession } from '../session/session.js';
+
+const START = Date.parse('2026-11-26T08:00:00Z');
+const reading = (i: number): MeterReading => ({
+  timestamp: new Date(START + i * 15_000),
+  values: [
+    { value: String(1_000 + i * 40), measurand: 'Energy.Active.Import.Register', unit: 'Wh', context: 'Sample.Periodic' },
+    { value: '9600', measurand: 'Power.Active.Import', unit: 'W', context: 'Sample.Periodic' },
+  ],
+});
+const meterValues = (i: number): RecordMeterValues => ({ type: 'RecordMeterValues', sessionId: 's', samples: [reading(i)], now: new Date(START + i * 15_000 + 500) });
+const start: StartSession = {
+  type: 'StartSession',
+  sessionId: 's',
+  chargerId: 'CP',
+  protocol: OcppVersion.OCPP_VERSION_1_6,
+  connectorId: 1,
+  transactionId: '1',
+  idToken: { id: 'TAG' },
+  meterStartWh: '1000',
+  timestamp: new Date(START),
+  now: new Date(START),
+};
+
+/** The state after `n` readings, then the mean cost of the next `steps` MeterValues, in microseconds. */
+function perMeterValues(n: number, steps: number): number {
+  let state: SessionState = decideAll(sessionDecider, [start], sessionDecider.initialState()).state;
+  for (let i = 1; i <= n; i++) state = decideAll(sessionDecider, [meterValues(i)], state).state;
+  const began = performance.now();
+  for (let i = n + 1; i <= n + steps; i++) state = decideAll(sessionDecider, [meterValues(i)], state).state;
+  return ((performance.now() - began) * 1000) / steps;
+}
+
+perMeterValues(100, 2_000); // warm-up
+const sizes = [10, 100, 1_000, 5_000];
+const micros = sizes.map((n) => perMeterValues(n, 500));
+sizes.forEach((n, i) => console.log(`session holding ${n} readings: ${micros[i]!.toFixed(1)} us per MeterValues (decide + evolve)`));
+console.log(`5,000 vs 10 readings: x${(micros[3]! / micros[0]!).toFixed(2)}`);
+console.log(JSON.stringify({ bench: 'session-fold', results: Object.fromEntries(sizes.map((n, i) => [`usPerMeterValuesAt${n}`, Number(micros[i]!.toFixed(2))])) }));

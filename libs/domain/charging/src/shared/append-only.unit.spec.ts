@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppendOnlyList, AppendOnlySet } from './append-only.js';
+
+describe('append-only collections', () => {
+  it('leave every earlier state as it was, whichever state is added to', () => {
+    const empty = AppendOnlySet.empty<string>();
+    const a = empty.with('a');
+    const ab = a.with('b');
+    const ac = a.with('c'); // a state that is not the newest one any more: copies what it sees
+    const abd = ab.with('d', 'b', 'd');
+    assert.deepEqual([empty, a, ab, ac, abd].map((set) => set.toArray()), [[], ['a'], ['a', 'b'], ['a', 'c'], ['a', 'b', 'd']]);
+    assert.deepEqual([a.has('b'), ab.has('b'), ac.has('b'), ac.has('c'), ab.has('c'), abd.has('d'), ab.has('d')], [false, true, false, true, false, true, false]);
+    assert.equal(abd.with('a', 'd'), abd, 'nothing new: the same set');
+    assert.deepEqual([...ac.with('e')], ['a', 'c', 'e']);
+    assert.deepEqual(ab.toArray(), ['a', 'b']);
+  });
+
+  it('append a list in place while it is the newest state, and copy otherwise', () => {
+    const one = AppendOnlyList.empty<number>().concat([1]);
+    const two = one.concat([2, 3]);
+    const other = one.concat([9]);
+    assert.deepEqual([one.toArray(), two.toArray(), other.toArray(), [...two.concat([4])]], [[1], [1, 2, 3], [1, 9], [1, 2, 3, 4]]);
+    assert.equal(two.concat([]), two);
+    assert.equal(two.size, 3);
+  });
+
+  it('fold n additions in linear time', () => {
+    let set = AppendOnlySet.empty<number>();
+    for (let i = 0; i < 200_000; i++) set = set.with(i);
+    assert.equal(set.size, 200_000);
+    assert.equal(set.has(199_999), true);
+  });
+});
