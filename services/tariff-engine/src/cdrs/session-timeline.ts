@@ -8,7 +8,7 @@ import {
   evolveSession,
   fromStoredEvent,
   initialSessionState,
-  sessionSamples,
+  sessionReadings,
   isAbove,
   isDecimal,
   scaleDecimal,
@@ -33,6 +33,8 @@ export type AuthMethod = 'AUTH_REQUEST' | 'COMMAND' | 'WHITELIST';
 /** What the CDR issuer reads from a session stream. */
 export interface SessionFacts {
   readonly state: SessionState;
+  /** Every reading of the session, once each, ordered by the charger's timestamps. */
+  readonly readings: readonly MeterReading[];
   /** The eMSP whose token started the session; empty for local tokens. */
   readonly partnerId: string;
   /** The last authorization_reference the eMSP gave; empty when none. */
@@ -72,9 +74,11 @@ export function sessionFactsOf(recorded: readonly Pick<RecordedEvent, 'type' | '
   let authorizationReference = '';
   let authMethod: AuthMethod | undefined;
   let startPosition = -1;
+  const events: SessionStreamEvent[] = [];
   for (const stored of recorded) {
     if (!SESSION_EVENT_TYPES.has(stored.type)) continue;
     const event = fromStoredEvent(stored) as SessionStreamEvent;
+    events.push(event);
     state = evolveSession(state, event);
     if (event.type === 'SessionStarted') {
       partnerId = event.data.partnerId;
@@ -90,7 +94,7 @@ export function sessionFactsOf(recorded: readonly Pick<RecordedEvent, 'type' | '
   // A session a START_SESSION began was authorized by that command; the charger's own check of the token
   // that followed (OCPP StartTransaction) is no other way of authorizing it.
   if (state.commandId !== '') authMethod = 'COMMAND';
-  return { state, partnerId, authorizationReference, authMethod: authMethod ?? 'WHITELIST', startPosition };
+  return { state, readings: sessionReadings(events), partnerId, authorizationReference, authMethod: authMethod ?? 'WHITELIST', startPosition };
 }
 
 /**
@@ -176,7 +180,7 @@ export function timelineOf(facts: SessionFacts, options: TimelineOptions = {}): 
 
   const meterStart: EnergyPoint | undefined = isDecimal(state.meterStartWh) ? { at: start, wh: state.meterStartWh } : undefined;
   const meterStop: EnergyPoint | undefined = isDecimal(state.meterStopWh) ? { at: end, wh: state.meterStopWh } : undefined;
-  const readings = sessionSamples(state).map((reading) => {
+  const readings = facts.readings.map((reading) => {
     const wh = energyRegisterWh(reading);
     return { reading, energy: wh === undefined ? undefined : { at: reading.timestamp.getTime(), wh } };
   });

@@ -1,10 +1,10 @@
 import { AuthorizationSource, AuthorizationStatus, ChargingState, domainEvent, OcppVersion, type DomainEvent } from '@roamgate/contracts';
-import { AppendOnlyList, AppendOnlySet } from '../shared/append-only.js';
+import { AppendOnlySet } from '../shared/append-only.js';
 import type { Decider } from '../shared/decider.js';
 import { compareDecimals, isDecimal, normalizeDecimal } from '../shared/decimal.js';
 import { ChargingDomainError } from '../shared/errors.js';
 import { requireDate, timestamp } from '../shared/time.js';
-import { byTimestamp, meterSampleInit, meterStopWh, readingKey, readingOf, type MeterReading } from './meter.js';
+import { byTimestamp, energyRegisterWh, meterSampleInit, readingKey, readingOf, type MeterReading } from './meter.js';
 
 export const sessionStreamName = (sessionId: string): string => `session-${sessionId}`;
 
@@ -128,8 +128,13 @@ export interface SessionState {
   readonly meterStartWh: string;
   readonly startedAt: Date | undefined;
   readonly commandId: string;
-  /** Every reading of the session, as they arrived; `sessionSamples` orders them by the charger's timestamps. */
-  readonly readings: AppendOnlyList<MeterReading>;
+  /**
+   * The energy register of the latest reading by the charger's clock (a tie goes to the one that came later), and of
+   * the latest Transaction.End reading: what a stop without a meter value falls back on. The readings themselves are
+   * not kept (a session of hours has thousands); `sessionReadings` gathers them from the events.
+   */
+  readonly lastRegister: RegisterReading | undefined;
+  readonly lastEndRegister: RegisterReading | undefined;
   readonly sampleKeys: AppendOnlySet<string>;
   readonly meterSeqNos: AppendOnlySet<number>;
   readonly chargingSeqNos: AppendOnlySet<number>;
@@ -141,9 +146,40 @@ export interface SessionState {
   readonly anomalies: readonly string[];
 }
 
-/** Every reading of the session, ordered by the charger's timestamps whatever order they arrived in. */
-export function sessionSamples(state: SessionState): readonly MeterReading[] {
-  return state.readings.toArray().sort(byTimestamp);
+export interface RegisterReading {
+  /** Epoch ms, by the charger's clock. */
+  readonly at: number;
+  /** Decimal Wh. */
+  readonly wh: string;
+}
+
+/**
+ * Every reading of a session's events (meter values, and the transaction data of its stop), each once however often it
+ * was delivered, ordered by the charger's timestamps whatever order they arrived in.
+ */
+export function sessionReadings(events: readonly SessionStreamEvent[]): MeterReading[] {
+  const keys = new Set<string>();
+  const readings: MeterReading[] = [];
+  for (const event of events) {
+    const samples = event.type === 'SessionMeterValuesRecorded' ? event.data.samples : event.type === 'SessionStopped' ? event.data.transactionData : [];
+    for (const reading of samples.map(readingOf)) {
+      const key = readingKey(reading);
+      if (keys.has(key)) continue;
+      keys.add(key);
+      readings.push(reading);
+    }
+  }
+  return readings.sort(byTimestamp);
+}
+
+/** `latest` after `readings` (in arrival order): the register of the latest of them by timestamp, a tie to the later. */
+function latestRegister(latest: RegisterReading | undefined, readings: readonly MeterReading[], context?: string): RegisterReading | undefined {
+  for (const reading of readings) {
+    const wh = energyRegisterWh(reading, context);
+    const at = reading.timestamp.getTime();
+    if (wh !== undefined && (latest === undefined || at >= latest.at)) latest = { at, wh };
+  }
+  return latest;
 }
 
 export function initialSessionState(): SessionState {
@@ -161,7 +197,8 @@ export function initialSessionState(): SessionState {
     meterStartWh: '',
     startedAt: undefined,
     commandId: '',
-    readings: AppendOnlyList.empty(),
+    lastRegister: undefined,
+    lastEndRegister: undefined,
     sampleKeys: AppendOnlySet.empty(),
     meterSeqNos: AppendOnlySet.empty(),
     chargingSeqNos: AppendOnlySet.empty(),
@@ -385,7 +422,7 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
   const meterStop =
     command.meterStopWh !== undefined && command.meterStopWh !== ''
       ? normalizeDecimal(command.meterStopWh)
-      : (meterStopWh([...sessionSamples(state), ...transactionData]) ?? '');
+      : (latestRegister(state.lastEndRegister, transactionData, 'Transaction.End') ?? latestRegister(state.lastRegister, transactionData))?.wh ?? '';
 
   const anomalies: SessionAnomaly[] = [];
   if (isAhead(command.timestamp, command) || transactionData.some((reading) => isAhead(reading.timestamp, command))) {
@@ -416,14 +453,18 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
   ];
 }
 
-function withReadings(state: SessionState, readings: readonly MeterReading[]): Pick<SessionState, 'readings' | 'sampleKeys'> {
+function withReadings(state: SessionState, readings: readonly MeterReading[]): Pick<SessionState, 'lastRegister' | 'lastEndRegister' | 'sampleKeys'> {
   let sampleKeys = state.sampleKeys;
   const added = readings.filter((reading) => {
     const before = sampleKeys;
     sampleKeys = sampleKeys.with(readingKey(reading));
     return sampleKeys !== before;
   });
-  return { readings: state.readings.concat(added), sampleKeys };
+  return {
+    lastRegister: latestRegister(state.lastRegister, added),
+    lastEndRegister: latestRegister(state.lastEndRegister, added, 'Transaction.End'),
+    sampleKeys,
+  };
 }
 
 function withAnomalies(state: SessionState, anomalies: readonly string[]): readonly string[] {

@@ -1,6 +1,6 @@
 /**
- * Append-only collections for aggregate states that grow by an entry or two per event (the readings of a session, the
- * keys that deduplicate them). Every state stays immutable: it sees the first `size` entries of a storage it may
+ * An append-only set for aggregate states that grow by an entry or two per event (the keys that deduplicate a
+ * session's readings, its seqNos). Every state stays immutable: it sees the first `size` entries of a storage it may
  * share with the states made from it. Adding to the newest state of a storage appends in place, so folding a session
  * of n readings costs O(n) instead of copying every collection on every event, O(n²), with all the copies becoming
  * garbage a reading later. Adding to an older state (a decision retried on a state that is not the newest) copies
@@ -8,42 +8,15 @@
  */
 interface Storage<T> {
   readonly items: T[];
-  /** Position of each item, for the sets. */
-  readonly positions: Map<T, number> | undefined;
+  /** Position of each item. */
+  readonly positions: Map<T, number>;
 }
 
 /** The storage to append to after the first `size` items of `storage`: itself while nothing was appended past them. */
 function appendable<T>(storage: Storage<T>, size: number): Storage<T> {
   if (storage.items.length === size) return storage;
   const items = storage.items.slice(0, size);
-  return { items, positions: storage.positions && new Map(items.map((item, i) => [item, i])) };
-}
-
-export class AppendOnlyList<T> implements Iterable<T> {
-  protected constructor(
-    protected readonly storage: Storage<T>,
-    readonly size: number,
-  ) {}
-
-  static empty<T>(): AppendOnlyList<T> {
-    return new AppendOnlyList<T>({ items: [], positions: undefined }, 0);
-  }
-
-  /** This list followed by `added`; this one is unchanged. */
-  concat(added: readonly T[]): AppendOnlyList<T> {
-    if (added.length === 0) return this;
-    const storage = appendable(this.storage, this.size);
-    storage.items.push(...added);
-    return new AppendOnlyList(storage, this.size + added.length);
-  }
-
-  toArray(): T[] {
-    return this.storage.items.slice(0, this.size);
-  }
-
-  *[Symbol.iterator](): Iterator<T> {
-    for (let i = 0; i < this.size; i++) yield this.storage.items[i]!;
-  }
+  return { items, positions: new Map(items.map((item, i) => [item, i])) };
 }
 
 export class AppendOnlySet<T> implements Iterable<T> {
@@ -57,7 +30,7 @@ export class AppendOnlySet<T> implements Iterable<T> {
   }
 
   has(value: T): boolean {
-    const position = this.storage.positions!.get(value);
+    const position = this.storage.positions.get(value);
     return position !== undefined && position < this.size;
   }
 
@@ -66,9 +39,9 @@ export class AppendOnlySet<T> implements Iterable<T> {
     let storage: Storage<T> | undefined;
     let size = this.size;
     for (const value of values) {
-      if (storage === undefined ? this.has(value) : storage.positions!.has(value)) continue;
+      if (storage === undefined ? this.has(value) : storage.positions.has(value)) continue;
       storage ??= appendable(this.storage, this.size);
-      storage.positions!.set(value, size++);
+      storage.positions.set(value, size++);
       storage.items.push(value);
     }
     return storage === undefined ? this : new AppendOnlySet(storage, size);
