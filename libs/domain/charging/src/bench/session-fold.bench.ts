@@ -1,6 +1,9 @@
 // What one more MeterValues costs a session aggregate that already holds n readings: decide (deduplicate against every
-// reading so far) and evolve (add the reading), as the gateway does on every MeterValues. A session of a few hours
-// with a reading every 10-60 s holds hundreds to thousands. Run: node libs/domain/charging/dist/bench/session-fold.bench.js
+// reading so far) and evolve (add the reading), as the gateway does on every MeterValues; and the memory a session
+// state of 1,000 readings holds (the gateway keeps 20,000 states folded). A session of a few hours with a reading
+// every 10-60 s holds hundreds to thousands. Run: node libs/domain/charging/dist/bench/session-fold.bench.js
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { OcppVersion } from '@roamgate/contracts';
 import { decideAll } from '../shared/decider.js';
 import type { MeterReading } from '../session/meter.js';
@@ -28,10 +31,28 @@ const start: StartSession = {
   now: new Date(START),
 };
 
-/** The state after `n` readings, then the mean cost of the next `steps` MeterValues, in microseconds. */
-function perMeterValues(n: number, steps: number): number {
+function sessionOf(n: number): SessionState {
   let state: SessionState = decideAll(sessionDecider, [start], sessionDecider.initialState()).state;
   for (let i = 1; i <= n; i++) state = decideAll(sessionDecider, [meterValues(i)], state).state;
+  return state;
+}
+
+/** Heap held per session state of `n` readings, in KB, over `count` of them. */
+function retainedKb(n: number, count: number): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const states = Array.from({ length: count }, () => sessionOf(n));
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  if (states.length !== count) throw new Error('unreachable: keeps the states alive until measured');
+  return held / count / 1024;
+}
+
+/** The state after `n` readings, then the mean cost of the next `steps` MeterValues, in microseconds. */
+function perMeterValues(n: number, steps: number): number {
+  let state = sessionOf(n);
   const began = performance.now();
   for (let i = n + 1; i <= n + steps; i++) state = decideAll(sessionDecider, [meterValues(i)], state).state;
   return ((performance.now() - began) * 1000) / steps;
@@ -42,4 +63,11 @@ const sizes = [10, 100, 1_000, 5_000];
 const micros = sizes.map((n) => perMeterValues(n, 500));
 sizes.forEach((n, i) => console.log(`session holding ${n} readings: ${micros[i]!.toFixed(1)} us per MeterValues (decide + evolve)`));
 console.log(`5,000 vs 10 readings: x${(micros[3]! / micros[0]!).toFixed(2)}`);
-console.log(JSON.stringify({ bench: 'session-fold', results: Object.fromEntries(sizes.map((n, i) => [`usPerMeterValuesAt${n}`, Number(micros[i]!.toFixed(2))])) }));
+const kb = retainedKb(1_000, 100);
+console.log(`heap held per session state of 1,000 readings: ${kb.toFixed(0)} KB`);
+console.log(
+  JSON.stringify({
+    bench: 'session-fold',
+    results: { ...Object.fromEntries(sizes.map((n, i) => [`usPerMeterValuesAt${n}`, Number(micros[i]!.toFixed(2))])), kbHeldPerStateOf1000Readings: Math.round(kb) },
+  }),
+);
