@@ -31,6 +31,7 @@ const schema = z
     OCPP_HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(1).max(86_400).default(300),
     OCPP_COMMAND_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
     OCPP_PING_INTERVAL_S: z.coerce.number().int().min(0).max(3_600).default(30),
+    OCPP_MESSAGE_LOG_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(90),
   })
   .superRefine((env, ctx) => {
     const need = (when: boolean, key: 'KAFKA_BROKERS' | 'KURRENTDB_URL' | 'MONGODB_URL' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE', because: string) => {
@@ -68,6 +69,8 @@ export interface RoamgateConfig {
     readonly commandTimeoutS: number;
     /** WebSocket ping interval; 0 turns keep-alive pings off. */
     readonly pingIntervalS: number;
+    /** Frames older than this are deleted from the OCPP message log; 0 keeps every frame. */
+    readonly messageLogRetentionDays: number;
   };
 }
 
@@ -105,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       heartbeatIntervalS: c.OCPP_HEARTBEAT_INTERVAL_S,
       commandTimeoutS: c.OCPP_COMMAND_TIMEOUT_S,
       pingIntervalS: c.OCPP_PING_INTERVAL_S,
+      messageLogRetentionDays: c.OCPP_MESSAGE_LOG_RETENTION_DAYS,
     },
   };
 }

@@ -87,3 +87,29 @@ describe('OCPP message log', () => {
     assert.equal(log.lastSeen('CP5'), '2025-01-01T10:00:30.000Z');
   });
 });
+
+describe('OCPP message log retention', () => {
+  it('deletes the frames logged before the cutoff, oldest first, a slice at a time, while frames keep coming', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
+    const log = new FrameLog({ dataDir, ocpp: { messageLogRetentionDays: 30 } } as RoamgateConfig);
+    log.onModuleInit();
+    try {
+      // Frames are logged as they arrive, so the older ones come first: 1,200 of an old day (more than two slices).
+      const old = Array.from({ length: 1_200 }, (_, i) => frame({ chargerId: 'CP-R', messageId: `old-${i}`, occurredAt: at(new Date(Date.parse('2025-01-01T10:00:00Z') + i).toISOString()) }));
+      await Promise.all(old.map((f) => log.record(f)));
+      await log.record(frame({ chargerId: 'CP-R', messageId: 'new-1', occurredAt: at('2025-03-01T10:00:00.000Z'), sessionId: 'S-R' }));
+      const pruned = log.prune(new Date('2025-02-01T00:00:00Z'));
+      const meanwhile = log.record(frame({ chargerId: 'CP-R', messageId: 'new-2', occurredAt: at('2025-03-01T10:00:01.000Z') }));
+      assert.equal(await pruned, 1_200);
+      await meanwhile;
+      const page = log.page({ chargerId: 'CP-R' }, 'asc', 0, 10);
+      assert.deepEqual([page.items.map((m) => m.messageId), page.total], [['new-1', 'new-2'], 2]);
+      assert.equal(log.page({ sessionId: 'S-R' }, 'asc', 0, 10).total, 1);
+      assert.equal(await log.prune(new Date('2025-02-01T00:00:00Z')), 0, 'nothing older is left');
+    } finally {
+      await log.onApplicationShutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    await assert.rejects(log.prune(new Date()), /not open|closed|stopped/);
+  });
+});

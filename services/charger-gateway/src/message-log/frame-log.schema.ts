@@ -29,8 +29,13 @@ export interface FrameRow {
   readonly seenAt: string | null;
 }
 
-export type FrameLogRequest = { readonly kind: 'write'; readonly id: number; readonly rows: readonly FrameRow[] } | { readonly kind: 'close' };
+export type FrameLogRequest =
+  | { readonly kind: 'write'; readonly id: number; readonly rows: readonly FrameRow[] }
+  /** Deletes the frames whose sort key is below `before` (an ISO time), oldest first, a slice at a time. */
+  | { readonly kind: 'prune'; readonly id: number; readonly before: string }
+  | { readonly kind: 'close' };
 
 export type FrameLogResponse =
   | { readonly kind: 'written'; readonly ids: readonly number[] }
-  | { readonly kind: 'failed'; readonly ids: readonly number[]; readonly error: string };
+  | { readonly kind: 'failed'; readonly ids: readonly number[]; readonly error: string }
+  | { readonly kind: 'pruned'; readonly id: number; readonly deleted: number; readonly error?: string };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { RoamgateConfig } from '@roamgate/config';
 import { FrameDirection, timestampMs } from '@roamgate/contracts';
 import { newEventId } from '@roamgate/event-store';
@@ -19,6 +19,9 @@ export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
 export type FrameFilter = { readonly chargerId: string } | { readonly sessionId: string } | { readonly commandId: string };
 
 const COLUMN: Record<string, string> = { chargerId: 'charger_id', sessionId: 'session_id', commandId: 'command_id' };
+
+/** How often frames past OCPP_MESSAGE_LOG_RETENTION_DAYS are deleted. */
+const RETENTION_CHECK_MS = 60_000;
 
 interface Waiter {
   readonly resolve: () => void;
@@ -54,6 +57,9 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   private nextBatchId = 1;
   private readonly sent = new Map<number, Waiter[]>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly pruning = new Map<number, { readonly resolve: (deleted: number) => void; readonly reject: (error: unknown) => void }>();
+  private retention: NodeJS.Timeout | undefined;
+  private readonly logger = new Logger('OcppMessageLog');
 
   constructor(@Inject(CONFIG) private readonly config: RoamgateConfig) {}
 
@@ -72,9 +78,17 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     // Only while writes are in flight does the writer keep the process alive.
     writer.unref();
     this.writer = writer;
+    const retentionMs = (this.config.ocpp?.messageLogRetentionDays ?? 0) * 86_400_000;
+    if (retentionMs > 0) {
+      this.retention = setInterval(() => {
+        this.prune(new Date(Date.now() - retentionMs)).catch((error: unknown) => this.logger.error(`pruning the OCPP message log: ${String(error)}`));
+      }, RETENTION_CHECK_MS);
+      this.retention.unref();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.retention);
     await this.flush();
     const writer = this.writer;
     this.writer = undefined;
@@ -96,6 +110,20 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   /** A frame logged as an OcppFrameLogged event (older versions did): a redelivery writes nothing new. */
   recordEvent(event: ProjectedEventOf<'OcppFrameLogged'>): Promise<void> {
     return this.write(ocppMessageOf(event), event.data);
+  }
+
+  /**
+   * Deletes the frames logged before `before`, oldest first, in slices the writer interleaves with new frames;
+   * resolves with how many. OCPP_MESSAGE_LOG_RETENTION_DAYS has this run every RETENTION_CHECK_MS.
+   */
+  prune(before: Date): Promise<number> {
+    const writer = this.writer;
+    if (writer === undefined) return Promise.reject(this.writerFailure ?? new Error('the OCPP message log is not open'));
+    const id = this.nextBatchId++;
+    writer.ref();
+    const done = new Promise<number>((resolve, reject) => this.pruning.set(id, { resolve, reject }));
+    writer.postMessage({ kind: 'prune', id, before: before.toISOString() } satisfies FrameLogRequest);
+    return done;
   }
 
   /** Resolves once every frame recorded so far is written (or failed). */
@@ -174,6 +202,14 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   }
 
   private onWritten(response: FrameLogResponse): void {
+    if (response.kind === 'pruned') {
+      const waiter = this.pruning.get(response.id);
+      this.pruning.delete(response.id);
+      if (response.error === undefined) waiter?.resolve(response.deleted);
+      else waiter?.reject(new Error(`OCPP message log: ${response.error} (${response.deleted} deleted before)`));
+      if (this.sent.size === 0 && this.pruning.size === 0) this.writer?.unref();
+      return;
+    }
     const error = response.kind === 'failed' ? new Error(`OCPP message log: ${response.error}`) : undefined;
     for (const id of response.ids) {
       for (const waiter of this.sent.get(id) ?? []) {
@@ -182,7 +218,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
       }
       this.sent.delete(id);
     }
-    if (this.sent.size === 0) this.writer?.unref();
+    if (this.sent.size === 0 && this.pruning.size === 0) this.writer?.unref();
   }
 
   private failAll(error: Error): void {
@@ -190,6 +226,8 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     this.writer = undefined;
     for (const waiters of this.sent.values()) for (const waiter of waiters) waiter.reject(error);
     this.sent.clear();
+    for (const waiter of this.pruning.values()) waiter.reject(error);
+    this.pruning.clear();
   }
 
   private open(): DatabaseSync {
