@@ -260,7 +260,7 @@ export class Outbox implements OnModuleInit, OnApplicationBootstrap, OnApplicati
     });
     await this.append(entry.partnerId, newEventId(), event as OutboxEvent);
     if (dead) this.logger.warn(`outbox entry ${entry.id} (${entry.method} ${entry.module} ${entry.objectId} for ${entry.partnerId}) dead-lettered after ${attempt} attempts: ${failure}`);
-    else setTimeout(() => this.wake(), next - Date.now() + 5).unref();
+    else setTimeout(() => this.wake(), Math.max(0, next - Date.now()) + 5).unref();
   }
 
   private async append(partnerId: string, eventId: string, event: OutboxEvent): Promise<void> {
