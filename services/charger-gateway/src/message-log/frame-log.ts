@@ -207,7 +207,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
       this.pruning.delete(response.id);
       if (response.error === undefined) waiter?.resolve(response.deleted);
       else waiter?.reject(new Error(`OCPP message log: ${response.error} (${response.deleted} deleted before)`));
-      if (this.sent.size === 0 && this.pruning.size === 0) this.writer?.unref();
+      this.unrefWhenIdle();
       return;
     }
     const error = response.kind === 'failed' ? new Error(`OCPP message log: ${response.error}`) : undefined;
@@ -218,6 +218,11 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
       }
       this.sent.delete(id);
     }
+    this.unrefWhenIdle();
+  }
+
+  /** Only while writes or prunes are in flight does the writer keep the process alive. */
+  private unrefWhenIdle(): void {
     if (this.sent.size === 0 && this.pruning.size === 0) this.writer?.unref();
   }
 

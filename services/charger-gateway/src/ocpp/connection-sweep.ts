@@ -16,9 +16,8 @@ export const SWEEP_REASON = 'gateway restarted';
  * ChargerDisconnected, and the charger would read as connected until it reconnected.
  *
  * The chargers read model only nominates candidates (connected through an earlier start of this name); the charger
- * stream decides. The Disconnected is chosen on the
- * stream's current state and appended at the revision it was read at, so a charger that already reconnected (here or
- * to another replica) keeps its newer connection.
+ * stream decides. The Disconnected is chosen on the stream's current state and appended at the revision it was read
+ * at, so a charger that already reconnected (here or to another replica) keeps its newer connection.
  */
 @Injectable()
 export class ConnectionSweep {

@@ -19,7 +19,7 @@ function appendable<T>(storage: Storage<T>, size: number): Storage<T> {
   return { items, positions: new Map(items.map((item, i) => [item, i])) };
 }
 
-export class AppendOnlySet<T> implements Iterable<T> {
+export class AppendOnlySet<T> {
   private constructor(
     private readonly storage: Storage<T>,
     readonly size: number,
@@ -49,9 +49,5 @@ export class AppendOnlySet<T> implements Iterable<T> {
 
   toArray(): T[] {
     return this.storage.items.slice(0, this.size);
-  }
-
-  *[Symbol.iterator](): Iterator<T> {
-    for (let i = 0; i < this.size; i++) yield this.storage.items[i]!;
   }
 }
