@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
-import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { immediateTransaction, openDatabase, WriterThread, type DatabaseSync } from '@roamgate/sqlite';
 import {
   DuplicateEventIdError,
   WrongExpectedRevisionError,
@@ -21,8 +20,6 @@ import {
   type AppendOutcome,
   type AppendRequest,
   type CommitGroup,
-  type WriterRequest,
-  type WriterResponse,
 } from './sqlite-event-store.writer';
 
 export interface SqliteEventStoreOptions {
@@ -391,59 +388,9 @@ function inlineCommitter(db: DatabaseSync): Committer {
 }
 
 /** The transactions on a worker thread with its own connection; see sqlite-event-store.worker.ts. */
-class WorkerCommitter implements Committer {
-  private worker: Worker | undefined;
-  private failure: Error | undefined;
-  private nextId = 1;
-  private readonly sent = new Map<number, { resolve: (outcomes: readonly AppendOutcome[]) => void; reject: (error: unknown) => void }>();
-
-  constructor(file: string, synchronous: 'FULL' | 'NORMAL') {
-    const worker = new Worker(join(__dirname, 'sqlite-event-store.worker.js'), { workerData: { file, synchronous } });
-    worker.on('message', (response: WriterResponse) => this.onResponse(response));
-    worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new Error('the event store writer stopped')));
-    // Only while commits are in flight does the writer keep the process alive.
-    worker.unref();
-    this.worker = worker;
-  }
-
-  commit(group: CommitGroup): Promise<readonly AppendOutcome[]> {
-    const worker = this.worker;
-    if (worker === undefined) return Promise.reject(this.failure ?? new Error('the event store writer is closed'));
-    const id = this.nextId++;
-    if (this.sent.size === 0) worker.ref();
-    const outcome = new Promise<readonly AppendOutcome[]>((resolve, reject) => this.sent.set(id, { resolve, reject }));
-    worker.postMessage({ kind: 'commit', id, group } satisfies WriterRequest);
-    return outcome;
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (worker === undefined) return;
-    this.failure = new Error('the event store writer is closed');
-    worker.ref();
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.postMessage({ kind: 'close' } satisfies WriterRequest);
-    await exited;
-  }
-
-  private onResponse(response: WriterResponse): void {
-    response.ids.forEach((id, i) => {
-      const waiter = this.sent.get(id);
-      this.sent.delete(id);
-      if (waiter === undefined) return;
-      if (response.kind === 'committed') waiter.resolve(response.outcomes[i]!);
-      else waiter.reject(new Error(`event store commit failed: ${response.message}`));
-    });
-    if (this.sent.size === 0) this.worker?.unref();
-  }
-
-  private failAll(error: Error): void {
-    this.failure ??= error;
-    this.worker = undefined;
-    for (const waiter of this.sent.values()) waiter.reject(error);
-    this.sent.clear();
-  }
+function threadCommitter(file: string, synchronous: 'FULL' | 'NORMAL'): Committer {
+  const thread = new WriterThread<CommitGroup, readonly AppendOutcome[]>(join(__dirname, 'sqlite-event-store.worker.js'), { file, synchronous }, 'the event store writer');
+  return { commit: (group) => thread.write(group), close: () => thread.close() };
 }
 
 /** What a subscription needs from the store, synchronously. */
@@ -577,6 +524,6 @@ export async function openSqliteEventStore(options: SqliteEventStoreOptions): Pr
   const db = openDatabase(options.file, { synchronous });
   immediateTransaction(db, () => db.exec(SCHEMA));
   const inline = options.file === ':memory:' || options.writer === 'inline';
-  const committer = inline ? inlineCommitter(db) : new WorkerCommitter(options.file, synchronous);
+  const committer = inline ? inlineCommitter(db) : threadCommitter(options.file, synchronous);
   return new SqliteEventStore(db, committer, options.pollIntervalMs ?? 100, options.now ?? (() => new Date()));
 }

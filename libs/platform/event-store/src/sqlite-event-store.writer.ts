@@ -47,14 +47,6 @@ export type AppendOutcome =
   | { readonly ok: false; readonly kind: 'duplicate-id'; readonly eventId: string }
   | { readonly ok: false; readonly kind: 'failed'; readonly message: string };
 
-export type WriterRequest =
-  | { readonly kind: 'commit'; readonly id: number; readonly group: CommitGroup }
-  | { readonly kind: 'close' };
-
-export type WriterResponse =
-  | { readonly kind: 'committed'; readonly ids: readonly number[]; readonly outcomes: readonly (readonly AppendOutcome[])[] }
-  | { readonly kind: 'failed'; readonly ids: readonly number[]; readonly message: string };
-
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof Error && /UNIQUE constraint failed: events\.event_id/.test(error.message);
 

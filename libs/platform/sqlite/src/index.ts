@@ -40,3 +40,5 @@ export function immediateTransaction<T>(db: DatabaseSync, fn: () => T): T {
     throw error;
   }
 }
+
+export { serveWriter, WriterThread, type WriterMessage, type WriterReply } from './writer-thread';
