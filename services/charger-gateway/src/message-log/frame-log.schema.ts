@@ -29,13 +29,13 @@ export interface FrameRow {
   readonly seenAt: string | null;
 }
 
-export type FrameLogRequest =
-  | { readonly kind: 'write'; readonly id: number; readonly rows: readonly FrameRow[] }
-  /** Deletes the frames whose sort key is below `before` (an ISO time), oldest first, a slice at a time. */
-  | { readonly kind: 'prune'; readonly id: number; readonly before: string }
-  | { readonly kind: 'close' };
+/** Small enough that the writes waiting behind a slice (MeterValues answers wait for theirs) wait a few ms at most. */
+export const PRUNE_SLICE = 500;
 
-export type FrameLogResponse =
-  | { readonly kind: 'written'; readonly ids: readonly number[] }
-  | { readonly kind: 'failed'; readonly ids: readonly number[]; readonly error: string }
-  | { readonly kind: 'pruned'; readonly id: number; readonly deleted: number; readonly error?: string };
+export type FrameLogWrite =
+  | { readonly kind: 'rows'; readonly rows: readonly FrameRow[] }
+  /** Deletes up to PRUNE_SLICE of the oldest frames whose sort key is below `before` (an ISO time). */
+  | { readonly kind: 'prune'; readonly before: string };
+
+/** How many frames a write inserted or a prune slice deleted, or why it failed: each request has its own outcome. */
+export type FrameLogWritten = { readonly ok: true; readonly count: number } | { readonly ok: false; readonly error: string };

@@ -1,17 +1,16 @@
 import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { RoamgateConfig } from '@roamgate/config';
 import { FrameDirection, timestampMs } from '@roamgate/contracts';
 import { newEventId } from '@roamgate/event-store';
 import { CONFIG } from '@roamgate/runtime';
-import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { immediateTransaction, openDatabase, WriterThread, type DatabaseSync } from '@roamgate/sqlite';
 import { LAST_SEEN_RESOLUTION_MS } from '../projections/charger.projection';
 import type { OcppMessageDocument } from '../projections/documents';
 import { messageDocument, ocppMessageOf, type FrameRecord } from '../projections/ocpp-message.projection';
 import type { ProjectedEventOf } from '../projections/projected-event';
-import { FRAME_LOG_SCHEMA, type FrameLogRequest, type FrameLogResponse, type FrameRow } from './frame-log.schema';
+import { FRAME_LOG_SCHEMA, PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
 
@@ -47,17 +46,13 @@ interface Waiter {
 export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   private db: DatabaseSync | undefined;
   private lastSeenStatement: StatementSync | undefined;
-  private writer: Worker | undefined;
-  private writerFailure: Error | undefined;
+  private writer: WriterThread<FrameLogWrite, FrameLogWritten> | undefined;
   /** New frames are numbered above every existing one and above the positions events had (time-based, in µs). */
   private sequence = 0;
   private readonly lastSeenWritten = new Map<string, number>();
   private batch: { rows: FrameRow[]; waiters: Waiter[] } = { rows: [], waiters: [] };
   private sendScheduled = false;
-  private nextBatchId = 1;
-  private readonly sent = new Map<number, Waiter[]>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly pruning = new Map<number, { readonly resolve: (deleted: number) => void; readonly reject: (error: unknown) => void }>();
   private retention: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('OcppMessageLog');
 
@@ -71,13 +66,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     const last = (db.prepare('SELECT max(seq) AS seq FROM frames').get() as { seq: number | null }).seq ?? 0;
     this.sequence = Math.max(last + 1, Date.now() * 1000);
     this.db = db;
-    const writer = new Worker(join(__dirname, 'frame-log.worker.js'), { workerData: { file } });
-    writer.on('message', (response: FrameLogResponse) => this.onWritten(response));
-    writer.on('error', (error) => this.failAll(error));
-    writer.on('exit', () => this.failAll(new Error('the OCPP message log writer stopped')));
-    // Only while writes are in flight does the writer keep the process alive.
-    writer.unref();
-    this.writer = writer;
+    this.writer = new WriterThread(join(__dirname, 'frame-log.worker.js'), { file }, 'the OCPP message log writer');
     const retentionMs = (this.config.ocpp?.messageLogRetentionDays ?? 0) * 86_400_000;
     if (retentionMs > 0) {
       this.retention = setInterval(() => {
@@ -90,14 +79,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.retention);
     await this.flush();
-    const writer = this.writer;
-    this.writer = undefined;
-    if (writer !== undefined) {
-      writer.ref();
-      const exited = new Promise((resolve) => writer.once('exit', resolve));
-      writer.postMessage({ kind: 'close' } satisfies FrameLogRequest);
-      await exited;
-    }
+    await this.writer?.close();
     this.db?.close();
     this.db = undefined;
   }
@@ -116,14 +98,18 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
    * Deletes the frames logged before `before`, oldest first, in slices the writer interleaves with new frames;
    * resolves with how many. OCPP_MESSAGE_LOG_RETENTION_DAYS has this run every RETENTION_CHECK_MS.
    */
-  prune(before: Date): Promise<number> {
+  async prune(before: Date): Promise<number> {
     const writer = this.writer;
-    if (writer === undefined) return Promise.reject(this.writerFailure ?? new Error('the OCPP message log is not open'));
-    const id = this.nextBatchId++;
-    writer.ref();
-    const done = new Promise<number>((resolve, reject) => this.pruning.set(id, { resolve, reject }));
-    writer.postMessage({ kind: 'prune', id, before: before.toISOString() } satisfies FrameLogRequest);
-    return done;
+    if (writer === undefined) throw new Error('the OCPP message log is not open');
+    const cutoff = before.toISOString();
+    let deleted = 0;
+    // A slice per request, so the frames recorded while one is deleted are written before the next.
+    for (;;) {
+      const slice = await writer.write({ kind: 'prune', before: cutoff });
+      if (!slice.ok) throw new Error(`OCPP message log: ${slice.error} (${deleted} deleted before)`);
+      deleted += slice.count;
+      if (slice.count < PRUNE_SLICE) return deleted;
+    }
   }
 
   /** Resolves once every frame recorded so far is written (or failed). */
@@ -171,12 +157,13 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
       seenAt,
     };
     const written = new Promise<void>((resolve, reject) => {
-      if (this.writer === undefined) throw this.writerFailure ?? new Error('the OCPP message log is not open');
+      const writer = this.writer;
+      if (writer === undefined) throw new Error('the OCPP message log is not open');
       this.batch.rows.push(row);
       this.batch.waiters.push({ resolve, reject });
       if (!this.sendScheduled) {
         this.sendScheduled = true;
-        setImmediate(() => this.send());
+        setImmediate(() => this.send(writer));
       }
     });
     this.inFlight.add(written);
@@ -185,54 +172,23 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     return written;
   }
 
-  private send(): void {
+  private send(writer: WriterThread<FrameLogWrite, FrameLogWritten>): void {
     this.sendScheduled = false;
     const { rows, waiters } = this.batch;
     this.batch = { rows: [], waiters: [] };
     if (rows.length === 0) return;
-    if (this.writer === undefined) {
-      const error = this.writerFailure ?? new Error('the OCPP message log is closed');
-      for (const waiter of waiters) waiter.reject(error);
-      return;
-    }
-    const id = this.nextBatchId++;
-    if (this.sent.size === 0) this.writer.ref();
-    this.sent.set(id, waiters);
-    this.writer.postMessage({ kind: 'write', id, rows } satisfies FrameLogRequest);
-  }
-
-  private onWritten(response: FrameLogResponse): void {
-    if (response.kind === 'pruned') {
-      const waiter = this.pruning.get(response.id);
-      this.pruning.delete(response.id);
-      if (response.error === undefined) waiter?.resolve(response.deleted);
-      else waiter?.reject(new Error(`OCPP message log: ${response.error} (${response.deleted} deleted before)`));
-      this.unrefWhenIdle();
-      return;
-    }
-    const error = response.kind === 'failed' ? new Error(`OCPP message log: ${response.error}`) : undefined;
-    for (const id of response.ids) {
-      for (const waiter of this.sent.get(id) ?? []) {
-        if (error === undefined) waiter.resolve();
-        else waiter.reject(error);
-      }
-      this.sent.delete(id);
-    }
-    this.unrefWhenIdle();
-  }
-
-  /** Only while writes or prunes are in flight does the writer keep the process alive. */
-  private unrefWhenIdle(): void {
-    if (this.sent.size === 0 && this.pruning.size === 0) this.writer?.unref();
-  }
-
-  private failAll(error: Error): void {
-    this.writerFailure ??= error;
-    this.writer = undefined;
-    for (const waiters of this.sent.values()) for (const waiter of waiters) waiter.reject(error);
-    this.sent.clear();
-    for (const waiter of this.pruning.values()) waiter.reject(error);
-    this.pruning.clear();
+    writer.write({ kind: 'rows', rows }).then(
+      (written) => {
+        const error = written.ok ? undefined : new Error(`OCPP message log: ${written.error}`);
+        for (const waiter of waiters) {
+          if (error === undefined) waiter.resolve();
+          else waiter.reject(error);
+        }
+      },
+      (error: unknown) => {
+        for (const waiter of waiters) waiter.reject(error);
+      },
+    );
   }
 
   private open(): DatabaseSync {

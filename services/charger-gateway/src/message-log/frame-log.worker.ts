@@ -1,12 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { immediateTransaction, openDatabase } from '@roamgate/sqlite';
-import type { FrameLogRequest, FrameLogResponse, FrameRow } from './frame-log.schema';
+import { immediateTransaction, openDatabase, serveWriter } from '@roamgate/sqlite';
+import { PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 /**
  * The message log's writer, on a thread of its own: inserting frames and waiting for the fsync then costs the
  * event loop nothing. The batches that arrived while it was writing are written together, in one transaction.
  */
-const port = parentPort!;
 const db = openDatabase((workerData as { file: string }).file, { synchronous: 'FULL' });
 const insert = db.prepare(
   'INSERT INTO frames (seq, charger_id, session_id, command_id, sort_key, document) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
@@ -20,61 +19,39 @@ const seen = db.prepare(
  * oldest frames that are also older than the cutoff, and a slice that comes back short has reached the cutoff.
  */
 const pruneSlice = db.prepare('DELETE FROM frames WHERE seq IN (SELECT seq FROM frames ORDER BY seq LIMIT ?) AND sort_key < ?');
-/** Small enough that the writes waiting behind a slice (MeterValues answers wait for theirs) wait a few ms at most. */
-const PRUNE_SLICE = 500;
 
-let queued: { readonly id: number; readonly rows: readonly FrameRow[] }[] = [];
-let scheduled = false;
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** One slice per turn, so the batches of frames that arrive meanwhile are written between slices. */
-function prune(id: number, before: string, deleted = 0): void {
-  if (!db.isOpen) return;
-  let changes: number;
-  try {
-    changes = Number(immediateTransaction(db, () => pruneSlice.run(PRUNE_SLICE, before)).changes);
-  } catch (error) {
-    port.postMessage({ kind: 'pruned', id, deleted, error: error instanceof Error ? error.message : String(error) } satisfies FrameLogResponse);
-    return;
+function insertRows(rows: readonly FrameRow[]): number {
+  let count = 0;
+  for (const row of rows) {
+    count += Number(insert.run(row.seq, row.chargerId, row.sessionId, row.commandId, row.sortKey, row.document).changes);
+    if (row.seenAt !== null) seen.run(row.chargerId, row.seenAt);
   }
-  if (changes === PRUNE_SLICE) setImmediate(() => prune(id, before, deleted + changes));
-  else port.postMessage({ kind: 'pruned', id, deleted: deleted + changes } satisfies FrameLogResponse);
+  return count;
 }
 
-function write(): void {
-  scheduled = false;
-  const batches = queued;
-  queued = [];
-  let response: FrameLogResponse;
+function prune(before: string): FrameLogWritten {
   try {
-    immediateTransaction(db, () => {
-      for (const { rows } of batches) {
-        for (const row of rows) {
-          insert.run(row.seq, row.chargerId, row.sessionId, row.commandId, row.sortKey, row.document);
-          if (row.seenAt !== null) seen.run(row.chargerId, row.seenAt);
-        }
-      }
-    });
-    response = { kind: 'written', ids: batches.map((b) => b.id) };
+    return { ok: true, count: Number(immediateTransaction(db, () => pruneSlice.run(PRUNE_SLICE, before)).changes) };
   } catch (error) {
-    response = { kind: 'failed', ids: batches.map((b) => b.id), error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: messageOf(error) };
   }
-  port.postMessage(response);
 }
 
-port.on('message', (request: FrameLogRequest) => {
-  if (request.kind === 'close') {
-    if (queued.length > 0) write();
-    db.close();
-    port.close();
-    return;
+/** The frames first, in one transaction; then a slice of each prune, each in its own. */
+function writeAll(requests: readonly FrameLogWrite[]): FrameLogWritten[] {
+  const batches = requests.flatMap((request) => (request.kind === 'rows' ? [request.rows] : []));
+  let written: FrameLogWritten[] = [];
+  if (batches.length > 0) {
+    try {
+      written = immediateTransaction(db, () => batches.map((rows) => ({ ok: true, count: insertRows(rows) }) as const));
+    } catch (error) {
+      written = batches.map(() => ({ ok: false, error: messageOf(error) }));
+    }
   }
-  if (request.kind === 'prune') {
-    prune(request.id, request.before);
-    return;
-  }
-  queued.push({ id: request.id, rows: request.rows });
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(write);
-  }
-});
+  let next = 0;
+  return requests.map((request) => (request.kind === 'rows' ? written[next++]! : prune(request.before)));
+}
+
+serveWriter(parentPort!, writeAll, () => db.close());
