@@ -7,9 +7,11 @@
 // measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
 // `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline. Each standalone process also reports its event
-// loop (utilisation, longest delay, seconds with a delay over 50 ms) and its heap growth, from loop-stats.js.
+// loop (utilisation, longest delay, seconds with a delay over 50 ms) and its heap growth, from loop-stats.js, and the
+// consumer groups' backlog at the end of the measured window (what the services downstream of the gateway had not done
+// yet) and the relay's when it stopped.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -260,6 +262,34 @@ function countLoggedFrames(file: string, window: readonly [string, string]): num
   }
 }
 
+/**
+ * What the consumer groups have not handled yet, from the bus files (`bus-*.sqlite`, one per process or thread with a
+ * bus of its own): messages in all, and the group furthest behind.
+ */
+function consumerBacklog(dataDir: string): { readonly messages: number; readonly worstGroup: string; readonly worstMessages: number } {
+  let messages = 0;
+  let worst = { group: '', messages: 0 };
+  for (const file of readdirSync(dataDir).filter((name) => /^bus-.*\.sqlite$/.test(name))) {
+    const db = new DatabaseSync(join(dataDir, file), { readOnly: true });
+    try {
+      const rows = db
+        .prepare(
+          `SELECT c."group" AS "group", sum(e.next_offset - c.next_offset) AS behind
+           FROM committed_offsets c JOIN log_ends e ON e.topic = c.topic AND e."partition" = c."partition"
+           GROUP BY c."group"`,
+        )
+        .all() as { group: string; behind: number }[];
+      for (const { group, behind } of rows) {
+        messages += behind;
+        if (behind > worst.messages) worst = { group, messages: behind };
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return { messages, worstGroup: worst.group, worstMessages: worst.messages };
+}
+
 /** Counts, in the stores the stopped process left behind, what was recorded during the window. */
 function countStored(dataDir: string, windowStart: number, windowEnd: number): StoreCounts {
   const db = new DatabaseSync(join(dataDir, 'events.sqlite'), { readOnly: true });
@@ -304,6 +334,8 @@ async function standalone(main: string, label: string) {
     const registerSeconds = await registerChargers(base);
     console.log(`  registered ${CHARGERS} chargers in ${registerSeconds.toFixed(1)} s`);
     const load = await drive(`ws://127.0.0.1:${port}`, server.pid);
+    // Read while the process still runs (the files are in WAL mode): its shutdown disconnects every charger.
+    const backlog = consumerBacklog(dataDir);
     const stopStart = performance.now();
     await stopChild(server);
     const stopSeconds = (performance.now() - stopStart) / 1000;
@@ -323,6 +355,9 @@ async function standalone(main: string, label: string) {
       framesLoggedPerSec: Math.round(stored.framesLogged / seconds),
       eventsAppendedPerSec: Math.round(stored.eventsAppended / seconds),
       relayBacklogAtStopEvents: stored.relayBacklogEvents,
+      consumerBacklogAtEndMessages: backlog.messages,
+      consumerBacklogWorstGroup: backlog.worstGroup,
+      consumerBacklogWorstGroupMessages: backlog.worstMessages,
       stopSeconds: round(stopSeconds),
     };
   } catch (error) {
@@ -340,7 +375,10 @@ function printStandalone(label: string, r: StandaloneResult): void {
   print(label, r);
   console.log(
     `  ${label.padEnd(11)} durably appended ${r.meterValuesAppendedPerSec} MeterValues/s (${r.framesLoggedPerSec} frames logged/s, ` +
-      `${r.eventsAppendedPerSec} events/s); relay backlog at stop ${r.relayBacklogAtStopEvents} events; stopped in ${r.stopSeconds} s`,
+      `${r.eventsAppendedPerSec} events/s); relay backlog at stop ${r.relayBacklogAtStopEvents} events; ` +
+      `consumer backlog at the window's end ${r.consumerBacklogAtEndMessages} messages` +
+      (r.consumerBacklogWorstGroupMessages > 0 ? ` (most: ${r.consumerBacklogWorstGroup}, ${r.consumerBacklogWorstGroupMessages})` : '') +
+      `; stopped in ${r.stopSeconds} s`,
   );
   console.log(
     `  ${label.padEnd(11)} event loop: ${Math.round(r.loopUtilization * 100)}% busy, delay max ${r.loopMaxDelayMs} ms, ${r.loopSecondsOver50Ms} of ${r.loopSeconds} s with a delay over 50 ms; ` +
