@@ -8,8 +8,8 @@
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
 // `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline. Each standalone process also reports its event
 // loop (utilisation, longest delay, seconds with a delay over 50 ms) and its heap growth, from loop-stats.js, and the
-// consumer groups' backlog at the end of the measured window (what the services downstream of the gateway had not done
-// yet) and the relay's when it stopped.
+// relay's and the consumer groups' backlog at the end of the measured window (what the services downstream of the
+// gateway had not done yet).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -247,7 +247,6 @@ interface StoreCounts {
   readonly meterValuesAppended: number;
   readonly framesLogged: number;
   readonly eventsAppended: number;
-  readonly relayBacklogEvents: number;
 }
 
 /** Frames the message log (its own file since issue 3) holds with a time in the window; 0 for builds without it. */
@@ -263,10 +262,19 @@ function countLoggedFrames(file: string, window: readonly [string, string]): num
 }
 
 /**
- * What the consumer groups have not handled yet, from the bus files (`bus-*.sqlite`, one per process or thread with a
- * bus of its own): messages in all, and the group furthest behind.
+ * What the relay has not published yet (events) and the consumer groups have not handled yet, from the bus files
+ * (`bus-*.sqlite`, one per process or thread with a bus of its own): messages in all, and the group furthest behind.
  */
-function consumerBacklog(dataDir: string): { readonly messages: number; readonly worstGroup: string; readonly worstMessages: number } {
+function backlog(dataDir: string): { readonly relayEvents: number; readonly messages: number; readonly worstGroup: string; readonly worstMessages: number } {
+  const store = new DatabaseSync(join(dataDir, 'events.sqlite'), { readOnly: true });
+  let relayEvents: number;
+  try {
+    const head = Number((store.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0);
+    const relay = store.prepare("SELECT max(position) AS p FROM checkpoints WHERE id LIKE 'relay:%'").get() as { p: number | null };
+    relayEvents = head - Number(relay.p ?? 0);
+  } finally {
+    store.close();
+  }
   let messages = 0;
   let worst = { group: '', messages: 0 };
   for (const file of readdirSync(dataDir).filter((name) => /^bus-.*\.sqlite$/.test(name))) {
@@ -287,7 +295,7 @@ function consumerBacklog(dataDir: string): { readonly messages: number; readonly
       db.close();
     }
   }
-  return { messages, worstGroup: worst.group, worstMessages: worst.messages };
+  return { relayEvents, messages, worstGroup: worst.group, worstMessages: worst.messages };
 }
 
 /** Counts, in the stores the stopped process left behind, what was recorded during the window. */
@@ -297,13 +305,10 @@ function countStored(dataDir: string, windowStart: number, windowEnd: number): S
     const window = [new Date(windowStart).toISOString(), new Date(windowEnd).toISOString()] as const;
     const count = (where: string) =>
       Number((db.prepare(`SELECT count(*) AS n FROM events WHERE recorded_at >= ? AND recorded_at < ? ${where}`).get(...window) as { n: number }).n);
-    const head = Number((db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0);
-    const relay = db.prepare("SELECT max(position) AS p FROM checkpoints WHERE id LIKE 'relay:%'").get() as { p: number | null };
     return {
       meterValuesAppended: count("AND type = 'SessionMeterValuesRecorded'"),
       framesLogged: count("AND type = 'OcppFrameLogged'") + countLoggedFrames(join(dataDir, 'ocpp-messages.sqlite'), window),
       eventsAppended: count(''),
-      relayBacklogEvents: head - Number(relay.p ?? 0),
     };
   } finally {
     db.close();
@@ -335,7 +340,7 @@ async function standalone(main: string, label: string) {
     console.log(`  registered ${CHARGERS} chargers in ${registerSeconds.toFixed(1)} s`);
     const load = await drive(`ws://127.0.0.1:${port}`, server.pid);
     // Read while the process still runs (the files are in WAL mode): its shutdown disconnects every charger.
-    const backlog = consumerBacklog(dataDir);
+    const behind = backlog(dataDir);
     const stopStart = performance.now();
     await stopChild(server);
     const stopSeconds = (performance.now() - stopStart) / 1000;
@@ -354,10 +359,10 @@ async function standalone(main: string, label: string) {
       meterValuesAppendedPerSec: Math.round(stored.meterValuesAppended / seconds),
       framesLoggedPerSec: Math.round(stored.framesLogged / seconds),
       eventsAppendedPerSec: Math.round(stored.eventsAppended / seconds),
-      relayBacklogAtStopEvents: stored.relayBacklogEvents,
-      consumerBacklogAtEndMessages: backlog.messages,
-      consumerBacklogWorstGroup: backlog.worstGroup,
-      consumerBacklogWorstGroupMessages: backlog.worstMessages,
+      relayBacklogAtEndEvents: behind.relayEvents,
+      consumerBacklogAtEndMessages: behind.messages,
+      consumerBacklogWorstGroup: behind.worstGroup,
+      consumerBacklogWorstGroupMessages: behind.worstMessages,
       stopSeconds: round(stopSeconds),
     };
   } catch (error) {
@@ -375,8 +380,8 @@ function printStandalone(label: string, r: StandaloneResult): void {
   print(label, r);
   console.log(
     `  ${label.padEnd(11)} durably appended ${r.meterValuesAppendedPerSec} MeterValues/s (${r.framesLoggedPerSec} frames logged/s, ` +
-      `${r.eventsAppendedPerSec} events/s); relay backlog at stop ${r.relayBacklogAtStopEvents} events; ` +
-      `consumer backlog at the window's end ${r.consumerBacklogAtEndMessages} messages` +
+      `${r.eventsAppendedPerSec} events/s); at the window's end relay backlog ${r.relayBacklogAtEndEvents} events, ` +
+      `consumer backlog ${r.consumerBacklogAtEndMessages} messages` +
       (r.consumerBacklogWorstGroupMessages > 0 ? ` (most: ${r.consumerBacklogWorstGroup}, ${r.consumerBacklogWorstGroupMessages})` : '') +
       `; stopped in ${r.stopSeconds} s`,
   );
