@@ -102,3 +102,65 @@ describe('SessionsSender: meter values from the stored document, not the stream'
     assert.equal(queued.length, pushes);
   });
 });
+
+describe('SessionsSender: the sweep and a stop of the same session', () => {
+  let dir: string;
+  let events: SqliteEventStore;
+  let readModels: SqliteReadModelStore;
+  let sender: SessionsSender;
+  const queued: PushRequest[] = [];
+  /** Runs once, between the sweep's read of the held documents and what it does with them. */
+  let afterSweepRead: (() => Promise<void>) | undefined;
+  const push = { sessionPatchIntervalMs: 60_000, sessionCurrency: 'EUR' } as { sessionPatchIntervalMs: number; sessionCurrency: string };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ocpi-sessions-sweep-'));
+    events = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
+    readModels = openSqliteReadModelStore({ file: join(dir, 'read-models.sqlite') });
+    const hooked = Object.assign(Object.create(readModels) as SqliteReadModelStore, {
+      find: async (...args: Parameters<SqliteReadModelStore['find']>) => {
+        const found = await readModels.find(...args);
+        const hook = afterSweepRead;
+        afterSweepRead = undefined;
+        await hook?.();
+        return found;
+      },
+    });
+    const outbox = { enqueue: async (request: PushRequest) => void queued.push(request) } as unknown as Outbox;
+    sender = new SessionsSender(events, hooked, { countryCode: 'NL', partyId: 'RGT' } as OcpiSettings, push as unknown as PushSettings, outbox);
+    await sender.onModuleInit();
+  });
+
+  after(async () => {
+    await readModels.close();
+    await events.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function deliver<T extends EventType>(sessionId: string, type: T, init: EventInit<T>): Promise<void> {
+    const event = domainEvent(type, init);
+    const id = newEventId();
+    const streamId = `session-${sessionId}`;
+    const { nextExpectedRevision: revision } = await events.append(streamId, [{ id, ...toStoredEvent(event) } as never], { expectedRevision: 'any' });
+    const headers = { [EVENT_HEADER.type]: type, [EVENT_HEADER.stream]: streamId, [EVENT_HEADER.revision]: String(revision), [EVENT_HEADER.id]: id };
+    await sender.handle({ topic: 'roamgate.session', key: streamId, value: encodeEventBinary(type, event.data), headers, partition: 0, offset: 0, attempt: 1 });
+  }
+
+  it('queues nothing after the COMPLETED PATCH when the session stops while the sweep holds its held-back update', async () => {
+    await deliver('S-W', 'SessionStarted', { sessionId: 'S-W', occurredAt: at(0), chargerId: 'CP-1', connectorId: 1, idToken: { id: 'TOK-1' }, meterStartWh: '1000', partnerId: 'NL-EMS' });
+    await deliver('S-W', 'SessionMeterValuesRecorded', { sessionId: 'S-W', chargerId: 'CP-1', occurredAt: at(60), samples: [sample(60, '1500')] });
+    assert.equal((await readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, 'S-W'))?.data.dirty, true, 'the meter values are held back by the PATCH interval');
+    push.sessionPatchIntervalMs = 0;
+    // The stop is handled after the sweep read the held document and before it queued its PATCH.
+    afterSweepRead = () => deliver('S-W', 'SessionStopped', { sessionId: 'S-W', occurredAt: at(120), meterStopWh: '2000', reason: 'Remote' });
+    await sender.sweep();
+    assert.deepEqual(
+      queued.map((q) => `${q.method} ${(q.body as { status?: string }).status}`),
+      ['PUT ACTIVE', 'PATCH COMPLETED'],
+      'a PATCH queued after the COMPLETED one would take the session back to ACTIVE at the partner',
+    );
+    const doc = (await readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, 'S-W'))?.data;
+    assert.equal(doc?.session?.status, 'COMPLETED');
+    assert.equal(doc?.completedQueued, true);
+  });
+});

@@ -55,6 +55,8 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   private readonly logger = new Logger('OcpiSessions');
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  /** The consumer and the sweep both queue pushes of a session: one at a time per session, so they queue in order. */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -98,17 +100,30 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
     const sessionId = streamId.startsWith(SESSION_STREAM_PREFIX)
       ? streamId.slice(SESSION_STREAM_PREFIX.length)
       : (decodeEventBinary(type as never, message.value) as { sessionId: string }).sessionId;
-    const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
-    if (stored && stored.sessionRevision >= revision) return;
-    if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return;
-    // What the outbox queues carries this message's trace on (a batch handler runs in none of its own).
-    await runWithTraceContext(traceContextOfMessage(message), async () => {
-      if (type === 'SessionMeterValuesRecorded' && stored?.partnerId && stored.session && stored.fold && stored.sessionRevision === revision - 1) {
-        const folded = sessionWithMeterValues({ session: stored.session, fold: stored.fold }, decodeEventBinary('SessionMeterValuesRecorded', message.value));
-        if (folded) return this.storeSession(stored, revision, folded, eventId);
-      }
-      await this.update(sessionId, streamId, revision, eventId);
+    await this.inTurn(sessionId, async () => {
+      const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
+      if (stored && stored.sessionRevision >= revision) return;
+      if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return;
+      // What the outbox queues carries this message's trace on (a batch handler runs in none of its own).
+      await runWithTraceContext(traceContextOfMessage(message), async () => {
+        if (type === 'SessionMeterValuesRecorded' && stored?.partnerId && stored.session && stored.fold && stored.sessionRevision === revision - 1) {
+          const folded = sessionWithMeterValues({ session: stored.session, fold: stored.fold }, decodeEventBinary('SessionMeterValuesRecorded', message.value));
+          if (folded) return this.storeSession(stored, revision, folded, eventId);
+        }
+        await this.update(sessionId, streamId, revision, eventId);
+      });
     });
+  }
+
+  /** Runs `work` after the session's previous turn (handle or sweep) settled. */
+  private inTurn(sessionId: string, work: () => Promise<void>): Promise<void> {
+    const run = (this.turns.get(sessionId) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => undefined);
+    this.turns.set(sessionId, settled);
+    void settled.then(() => {
+      if (this.turns.get(sessionId) === settled) this.turns.delete(sessionId);
+    });
+    return run;
   }
 
   /** Brings the session's OCPI object to `revision` of its stream and queues what the partner needs to follow. */
@@ -177,11 +192,16 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   /** Queues the updates held back by the PATCH interval once it is over. */
   async sweep(): Promise<void> {
     const held = await this.readModels.find<SessionPushDocument>(OCPI_SESSIONS.name, { where: { dirty: true }, limit: 500 });
-    const now = Date.now();
-    for (const { data, revision } of held.items) {
-      if (!data.session || data.completedQueued || now - data.lastPatchAt < this.settings.sessionPatchIntervalMs) continue;
-      const swept = await this.push({ ...data, lastPatchAt: 0 }, data.session, `sweep|${data.id}|${data.sessionRevision}`);
-      await this.readModels.upsert(OCPI_SESSIONS.name, data.id, swept, Math.max(revision + 1, docRevision(data.sessionRevision, true)));
+    for (const { id } of held.items) {
+      // Read again in the session's turn: the consumer may have queued a newer push (a COMPLETED PATCH) since.
+      await this.inTurn(id, async () => {
+        const current = await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, id);
+        if (!current) return;
+        const { data, revision } = current;
+        if (!data.dirty || !data.session || data.completedQueued || Date.now() - data.lastPatchAt < this.settings.sessionPatchIntervalMs) return;
+        const swept = await this.push({ ...data, lastPatchAt: 0 }, data.session, `sweep|${data.id}|${data.sessionRevision}`);
+        await this.readModels.upsert(OCPI_SESSIONS.name, data.id, swept, Math.max(revision + 1, docRevision(data.sessionRevision, true)));
+      });
     }
   }
 
