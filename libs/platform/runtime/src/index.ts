@@ -12,3 +12,4 @@ export * from './aggregate';
 export * from './trace-context';
 export * from './bus-transport';
 export * from './api/validation';
+export * from './keyed-turns';

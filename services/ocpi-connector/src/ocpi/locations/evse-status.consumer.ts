@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { DeliveredMessage } from '@roamgate/bus';
-import { decodeEventBinary, timestampMs } from '@roamgate/contracts';
+import { decodeEventBinary, timestampMs, type EventMessage } from '@roamgate/contracts';
 import { findAll, type ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
+import { KeyedTurns, READ_MODELS } from '@roamgate/runtime';
 import { EVENT_HEADER } from '../sessions/sessions.sender';
 import { LocationRepository, type EvseDocument } from './location.repository';
 
@@ -35,6 +35,11 @@ export class EvseStatusConsumer implements OnModuleInit, OnApplicationBootstrap,
   private readonly graceMs = offlineGraceMs();
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  /**
+   * A charger's link is read and acted on by the consumer and by the sweep: one at a time per charger, so a sweep that
+   * read a disconnection does not mark the EVSEs UNKNOWN after the consumer handled the reconnection.
+   */
+  private readonly turns = new KeyedTurns();
 
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
@@ -89,6 +94,15 @@ export class EvseStatusConsumer implements OnModuleInit, OnApplicationBootstrap,
 
   private async link(type: 'ChargerConnected' | 'ChargerDisconnected', message: DeliveredMessage, revision: number, eventId: string): Promise<void> {
     const event = decodeEventBinary(type, message.value);
+    await this.turns.run(event.chargerId, () => this.linkNow(type, event, revision, eventId));
+  }
+
+  private async linkNow(
+    type: 'ChargerConnected' | 'ChargerDisconnected',
+    event: EventMessage<'ChargerConnected'> | EventMessage<'ChargerDisconnected'>,
+    revision: number,
+    eventId: string,
+  ): Promise<void> {
     const at = new Date(event.occurredAt ? timestampMs(event.occurredAt) : Date.now());
     const stored = await this.readModels.get<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, event.chargerId);
     // Document revision: twice the charger-stream revision, plus one once the sweep marked it.
@@ -115,12 +129,21 @@ export class EvseStatusConsumer implements OnModuleInit, OnApplicationBootstrap,
     // Latest disconnection first: the links of connected chargers (offlineSince null, which sorts lowest) come last,
     // so the sweep reads the disconnected ones only, however many chargers are connected.
     const latestFirst = { sort: { field: 'offlineSince', direction: 'desc' } } as const;
-    for await (const { data, revision } of findAll<ChargerLinkDocument>(this.readModels, OCPI_CHARGER_LINKS.name, latestFirst, SWEEP_PAGE)) {
+    for await (const { data } of findAll<ChargerLinkDocument>(this.readModels, OCPI_CHARGER_LINKS.name, latestFirst, SWEEP_PAGE)) {
       if (!data.offlineSince) return;
-      if (data.marked || now.getTime() - Date.parse(data.offlineSince) < this.graceMs) continue;
-      await this.mark(data.id, false, `offline|${data.id}|${data.offlineSince}`, now);
-      await this.readModels.upsert<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, data.id, { ...data, marked: true }, revision + 1);
+      if (data.marked || !this.pastGrace(data, now)) continue;
+      await this.turns.run(data.id, async () => {
+        // Read again in the charger's turn: the consumer may have handled a reconnection since the page was read.
+        const current = await this.readModels.get<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, data.id);
+        if (current === undefined || current.data.marked || !this.pastGrace(current.data, now)) return;
+        await this.mark(data.id, false, `offline|${data.id}|${current.data.offlineSince}`, now);
+        await this.readModels.upsert<ChargerLinkDocument>(OCPI_CHARGER_LINKS.name, data.id, { ...current.data, marked: true }, current.revision + 1);
+      });
     }
+  }
+
+  private pastGrace(link: ChargerLinkDocument, now: Date): boolean {
+    return link.offlineSince !== null && now.getTime() - Date.parse(link.offlineSince) >= this.graceMs;
   }
 
   private async mark(chargerId: string, online: boolean, sourceEventId: string, now: Date): Promise<void> {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { domainEvent, encodeEventBinary, timestampFromMs } from '@roamgate/contracts';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
+import { EVENT_HEADER } from '../sessions/sessions.sender';
 import { EvseStatusConsumer, OCPI_CHARGER_LINKS } from './evse-status.consumer';
 import type { LocationRepository } from './location.repository';
 
@@ -35,6 +37,47 @@ describe('EVSE offline sweep', () => {
     assert.equal((await store.get<{ marked: boolean }>(OCPI_CHARGER_LINKS.name, 'long-gone'))?.data.marked, true);
     assert.equal((await store.get<{ marked: boolean }>(OCPI_CHARGER_LINKS.name, 'just-gone'))?.data.marked, false);
     assert.ok(read <= 100, `read ${read} links for 3 disconnected chargers among 503`);
+    await store.close();
+  });
+});
+
+describe('EVSE offline sweep and a reconnection of the same charger', () => {
+  it('leaves the EVSEs online when the charger reconnects after the sweep read its link and before it marked them', async () => {
+    const store = openSqliteReadModelStore({ file: ':memory:' });
+    await store.ensureCollection(OCPI_CHARGER_LINKS);
+    const now = new Date('2026-11-26T12:00:00Z');
+    // Disconnected an hour ago at charger-stream revision 3 (document revision 2 * 3 + 2).
+    await store.upsert(OCPI_CHARGER_LINKS.name, 'CP-R', { id: 'CP-R', connectionId: 'c1', offlineSince: new Date(now.getTime() - 3_600_000).toISOString(), marked: false }, 8);
+
+    const links: boolean[] = [];
+    const locations = {
+      evsesOfCharger: async () => [{ id: 'EVSE-1', locationId: 'LOC-1', statusRevision: -1 }],
+      handle: async (_locationId: string, command: { type: string; online?: boolean }) => void (command.type === 'RecordChargerLink' && links.push(command.online!)),
+    } as unknown as LocationRepository;
+    let consumer: EvseStatusConsumer | undefined;
+    let reconnect: (() => Promise<void>) | undefined = async () => {
+      const data = { chargerId: 'CP-R', connectionId: 'c2', occurredAt: timestampFromMs(now.getTime()) };
+      const event = domainEvent('ChargerConnected', data);
+      const headers = { [EVENT_HEADER.type]: 'ChargerConnected', [EVENT_HEADER.revision]: '4', [EVENT_HEADER.id]: 'E-4' };
+      await consumer!.handle({ topic: 'roamgate.charger', key: 'charger-CP-R', value: encodeEventBinary('ChargerConnected', event.data), headers, partition: 0, offset: 4, attempt: 1 });
+    };
+    // The reconnection is handled after the sweep read the page of links and before it acts on CP-R's.
+    const hooked: ReadModelStore = Object.assign(Object.create(store) as ReadModelStore, {
+      find: async (...args: Parameters<ReadModelStore['find']>) => {
+        const found = await store.find(...args);
+        const hook = reconnect;
+        reconnect = undefined;
+        await hook?.();
+        return found;
+      },
+    });
+    consumer = new EvseStatusConsumer(hooked, locations);
+    await consumer.sweep(now);
+
+    assert.deepEqual(links, [], 'no EVSE marked UNKNOWN for a charger that is connected again');
+    const link = await store.get<{ offlineSince: string | null; marked: boolean }>(OCPI_CHARGER_LINKS.name, 'CP-R');
+    assert.equal(link?.data.offlineSince, null);
+    assert.equal(link?.data.marked, false);
     await store.close();
   });
 });

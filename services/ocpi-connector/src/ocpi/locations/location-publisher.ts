@@ -4,7 +4,7 @@ import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, timestampMs, type Timestamp } from '@roamgate/contracts';
 import { inScope, locationPushes, ocpiLocationOf, type LocationState, type OcpiLocation, type ScopeState } from '@roamgate/domain-ocpi';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
+import { KeyedTurns, READ_MODELS } from '@roamgate/runtime';
 import type { PartnerDocument } from '../../partners/partner-documents';
 import { PartnerRepository } from '../../partners/partner.repository';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
@@ -35,7 +35,7 @@ const iso = (ts: Timestamp | undefined): string => new Date(ts ? timestampMs(ts)
  */
 @Injectable()
 export class LocationPublisher implements OnModuleInit {
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
 
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
@@ -81,15 +81,7 @@ export class LocationPublisher implements OnModuleInit {
   }
 
   async refresh(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string, known?: LocationState): Promise<void> {
-    const key = `${partner.id}|${locationId}`;
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.refreshNow(partner, locationId, sourceEventId, at, known));
-    const settled = run.catch(() => undefined);
-    this.locks.set(key, settled);
-    void settled.then(() => {
-      if (this.locks.get(key) === settled) this.locks.delete(key);
-    });
-    await run;
+    await this.turns.run(`${partner.id}|${locationId}`, () => this.refreshNow(partner, locationId, sourceEventId, at, known));
   }
 
   private async refreshNow(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string, known?: LocationState): Promise<void> {

@@ -3,7 +3,7 @@ import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, decodeEventJson } from '@roamgate/contracts';
 import type { EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { EVENT_STORE, READ_MODELS, runWithTraceContext, traceContextOfMessage } from '@roamgate/runtime';
+import { EVENT_STORE, KeyedTurns, READ_MODELS, runWithTraceContext, traceContextOfMessage } from '@roamgate/runtime';
 import { Outbox } from '../push/outbox';
 import { PUSH_SETTINGS, type PushSettings } from '../push/push-settings';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
@@ -56,7 +56,7 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   /** The consumer and the sweep both queue pushes of a session: one at a time per session, so they queue in order. */
-  private readonly turns = new Map<string, Promise<void>>();
+  private readonly turns = new KeyedTurns();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -100,7 +100,7 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
     const sessionId = streamId.startsWith(SESSION_STREAM_PREFIX)
       ? streamId.slice(SESSION_STREAM_PREFIX.length)
       : (decodeEventBinary(type as never, message.value) as { sessionId: string }).sessionId;
-    await this.inTurn(sessionId, async () => {
+    await this.turns.run(sessionId, async () => {
       const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
       if (stored && stored.sessionRevision >= revision) return;
       if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return;
@@ -113,17 +113,6 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
         await this.update(sessionId, streamId, revision, eventId);
       });
     });
-  }
-
-  /** Runs `work` after the session's previous turn (handle or sweep) settled. */
-  private inTurn(sessionId: string, work: () => Promise<void>): Promise<void> {
-    const run = (this.turns.get(sessionId) ?? Promise.resolve()).then(work);
-    const settled = run.catch(() => undefined);
-    this.turns.set(sessionId, settled);
-    void settled.then(() => {
-      if (this.turns.get(sessionId) === settled) this.turns.delete(sessionId);
-    });
-    return run;
   }
 
   /** Brings the session's OCPI object to `revision` of its stream and queues what the partner needs to follow. */
@@ -194,7 +183,7 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
     const held = await this.readModels.find<SessionPushDocument>(OCPI_SESSIONS.name, { where: { dirty: true }, limit: 500 });
     for (const { id } of held.items) {
       // Read again in the session's turn: the consumer may have queued a newer push (a COMPLETED PATCH) since.
-      await this.inTurn(id, async () => {
+      await this.turns.run(id, async () => {
         const current = await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, id);
         if (!current) return;
         const { data, revision } = current;
