@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RoamgateConfig } from '@roamgate/config';
-import { BootStatus, CommandKind, CommandOrigin, CommandResult, OcppVersion, type EventType } from '@roamgate/contracts';
+import type { DeliveredMessage } from '@roamgate/bus';
+import { BootStatus, CommandKind, CommandOrigin, CommandResult, encodeEventBinary, OcppVersion, type EventType, type JsonValue } from '@roamgate/contracts';
 import { chargerStreamName, commandStreamName, sessionStreamName, type DomainEvent } from '@roamgate/domain-charging';
 import { openSqliteEventStore, type EventStore, type RecordedEvent } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
+import { defaultRoute } from '@roamgate/relay';
 import { CHARGERS, COMMANDS, SESSIONS, type ChargerDocument, type CommandDocument, type SessionDocument } from './documents';
 import { FrameLog } from '../message-log/frame-log';
 import { ChargerProjector } from './projector';
@@ -126,5 +128,48 @@ describe('charger projector on real stores', () => {
       );
       assert.deepEqual(doc.sources, { [commandStreamName(commandId)]: 2, [sessionStreamName(`S-${commandId}`)]: 0 });
     }
+  });
+  it('projects a batch again a message at a time when the other stream of a command wrote its document first', async () => {
+    const commandId = 'C-conflict';
+    const [requested] = await append(
+      commandStreamName(commandId),
+      event('CommandRequested', {
+        commandId,
+        occurredAt: at('2025-01-01T09:00:00Z'),
+        kind: CommandKind.START_SESSION,
+        chargerId: 'CP1',
+        origin: CommandOrigin.API,
+        timeoutMs: 30_000,
+        payload: { case: 'startSession', value: { idToken: { id: 'T' } } },
+      }),
+    );
+    const [sessionStarted] = await append(sessionStreamName('S-conflict'), started('S-conflict', 'CP1', commandId));
+    const toMessage = defaultRoute((e) => encodeEventBinary(e.type, e.data as JsonValue));
+    const message = (recorded: RecordedEvent): DeliveredMessage => {
+      const { topic, key, value, headers } = toMessage(recorded) as { topic: string; key: string; value: Uint8Array; headers?: Record<string, string> };
+      return { topic, key, value, headers: headers ?? {}, partition: 0, offset: recorded.position, attempt: 1 };
+    };
+
+    // The command stream's event is projected (another partition) after the batch read the command document.
+    let interleave: (() => Promise<void>) | undefined = () => projector.project(projectedOf(requested!));
+    const racing: ReadModelStore = Object.assign(Object.create(store) as ReadModelStore, {
+      get: async (...args: Parameters<ReadModelStore['get']>) => {
+        const found = await store.get(...args);
+        const hook = args[0] === COMMANDS ? interleave : undefined;
+        if (hook) {
+          interleave = undefined;
+          await hook();
+        }
+        return found;
+      },
+    });
+    const batched = new ChargerProjector(racing, events, new FrameLog({} as RoamgateConfig));
+    await batched.handleBatch([message(sessionStarted!)]);
+
+    assert.equal(interleave, undefined, 'the race took place');
+    const doc = (await store.get<CommandDocument>(COMMANDS, commandId))!.data;
+    assert.deepEqual(doc.sources, { [commandStreamName(commandId)]: 0, [sessionStreamName('S-conflict')]: 0 });
+    assert.equal(doc.sessionId, 'S-conflict');
+    assert.equal((await store.get<SessionDocument>(SESSIONS, 'S-conflict'))?.data.commandId, commandId);
   });
 });

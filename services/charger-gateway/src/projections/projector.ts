@@ -3,7 +3,7 @@ import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventJson } from '@roamgate/contracts';
 import { chargerStreamName } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
-import { ReadModelBatch, type ReadModelStore } from '@roamgate/read-models';
+import { ReadModelBatch, ReadModelBatchConflictError, type ReadModelStore } from '@roamgate/read-models';
 import { topicOf } from '@roamgate/relay';
 import { EVENT_STORE, EventPattern, Payload, READ_MODELS, type BusConsumerOptions } from '@roamgate/runtime';
 import { mixBefore, mixOfBoot, projectCharger, withMixChange } from './charger.projection';
@@ -37,7 +37,8 @@ type Documents = Pick<ReadModelStore, 'get' | 'upsert'>;
  * at least once, so every write is guarded: single-stream documents by the stream revision, the
  * command document (fed by command and session streams) by the last revision applied per stream.
  * Messages come in batches per partition, projected in order over a ReadModelBatch and written at
- * once; a batch that fails is projected again message by message.
+ * once; a batch another writer raced is projected again message by message here, and the bus does the same for a
+ * batch that fails otherwise.
  */
 @Injectable()
 export class ChargerProjector implements OnModuleInit {
@@ -65,7 +66,15 @@ export class ChargerProjector implements OnModuleInit {
   async handleBatch(messages: readonly DeliveredMessage[]): Promise<void> {
     const batch = new ReadModelBatch(this.store);
     for (const message of messages) await this.project(eventOfMessage(message), batch);
-    await batch.commit();
+    try {
+      await batch.commit();
+    } catch (error) {
+      if (!(error instanceof ReadModelBatchConflictError)) throw error;
+      // A command's document is fed by its command stream and a session stream, on two partitions: the other one wrote
+      // it first. The expected race: project the batch again a message at a time (the revision guards skip what is in).
+      this.logger.debug(`${error.message}; projected again a message at a time`);
+      for (const message of messages) await this.handle(message);
+    }
   }
 
   async project(event: ProjectedEvent, documents: Documents = this.store): Promise<void> {
