@@ -9,6 +9,7 @@ import { BootStatus, CommandKind, CommandOrigin, CommandResult, encodeEventBinar
 import { chargerStreamName, commandStreamName, sessionStreamName, type DomainEvent } from '@roamgate/domain-charging';
 import { openSqliteEventStore, type EventStore, type RecordedEvent } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
+import { racingReads } from '@roamgate/read-models/testing';
 import { defaultRoute } from '@roamgate/relay';
 import { CHARGERS, COMMANDS, SESSIONS, type ChargerDocument, type CommandDocument, type SessionDocument } from './documents';
 import { FrameLog } from '../message-log/frame-log';
@@ -27,6 +28,17 @@ const booted = (chargerId: string, firmwareVersion: string) =>
   });
 const started = (sessionId: string, chargerId: string, commandId = '') =>
   event('SessionStarted', { sessionId, occurredAt: at('2025-01-01T09:00:00Z'), chargerId, connectorId: 1, transactionId: sessionId, meterStartWh: '0', commandId });
+
+const remoteStartRequested = (commandId: string) =>
+  event('CommandRequested', {
+    commandId,
+    occurredAt: at('2025-01-01T09:00:00Z'),
+    kind: CommandKind.START_SESSION,
+    chargerId: 'CP1',
+    origin: CommandOrigin.API,
+    timeoutMs: 30_000,
+    payload: { case: 'startSession', value: { idToken: { id: 'T' } } },
+  });
 
 describe('charger projector on real stores', () => {
   let dir: string;
@@ -102,15 +114,7 @@ describe('charger projector on real stores', () => {
       commandIds.map(async (commandId) => {
         const command = await append(
           commandStreamName(commandId),
-          event('CommandRequested', {
-            commandId,
-            occurredAt: at('2025-01-01T09:00:00Z'),
-            kind: CommandKind.START_SESSION,
-            chargerId: 'CP1',
-            origin: CommandOrigin.API,
-            timeoutMs: 30_000,
-            payload: { case: 'startSession', value: { idToken: { id: 'T' } } },
-          }),
+          remoteStartRequested(commandId),
           event('CommandSentToCharger', { commandId, occurredAt: at('2025-01-01T09:00:01Z'), chargerId: 'CP1', action: 'RemoteStartTransaction', messageId: 'm' }),
           event('CommandAnswered', { commandId, occurredAt: at('2025-01-01T09:00:02Z'), chargerId: 'CP1', status: 'Accepted', result: CommandResult.ACCEPTED, latencyMs: 1000 }),
         );
@@ -129,19 +133,12 @@ describe('charger projector on real stores', () => {
       assert.deepEqual(doc.sources, { [commandStreamName(commandId)]: 2, [sessionStreamName(`S-${commandId}`)]: 0 });
     }
   });
+
   it('projects a batch again a message at a time when the other stream of a command wrote its document first', async () => {
     const commandId = 'C-conflict';
     const [requested] = await append(
       commandStreamName(commandId),
-      event('CommandRequested', {
-        commandId,
-        occurredAt: at('2025-01-01T09:00:00Z'),
-        kind: CommandKind.START_SESSION,
-        chargerId: 'CP1',
-        origin: CommandOrigin.API,
-        timeoutMs: 30_000,
-        payload: { case: 'startSession', value: { idToken: { id: 'T' } } },
-      }),
+      remoteStartRequested(commandId),
     );
     const [sessionStarted] = await append(sessionStreamName('S-conflict'), started('S-conflict', 'CP1', commandId));
     const toMessage = defaultRoute((e) => encodeEventBinary(e.type, e.data as JsonValue));
@@ -151,22 +148,12 @@ describe('charger projector on real stores', () => {
     };
 
     // The command stream's event is projected (another partition) after the batch read the command document.
-    let interleave: (() => Promise<void>) | undefined = () => projector.project(projectedOf(requested!));
-    const racing: ReadModelStore = Object.assign(Object.create(store) as ReadModelStore, {
-      get: async (...args: Parameters<ReadModelStore['get']>) => {
-        const found = await store.get(...args);
-        const hook = args[0] === COMMANDS ? interleave : undefined;
-        if (hook) {
-          interleave = undefined;
-          await hook();
-        }
-        return found;
-      },
-    });
-    const batched = new ChargerProjector(racing, events, new FrameLog({} as RoamgateConfig));
+    const commandReads = racingReads(store, 'get');
+    commandReads.arm(() => projector.project(projectedOf(requested!)), (collection) => collection === COMMANDS);
+    const batched = new ChargerProjector(commandReads.store, events, new FrameLog({} as RoamgateConfig));
     await batched.handleBatch([message(sessionStarted!)]);
 
-    assert.equal(interleave, undefined, 'the race took place');
+    assert.equal(commandReads.armed, false, 'the race took place');
     const doc = (await store.get<CommandDocument>(COMMANDS, commandId))!.data;
     assert.deepEqual(doc.sources, { [commandStreamName(commandId)]: 0, [sessionStreamName('S-conflict')]: 0 });
     assert.equal(doc.sessionId, 'S-conflict');

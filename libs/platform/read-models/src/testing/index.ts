@@ -1,1 +1,2 @@
 export * from './read-model-store.contract';
+export * from './racing-reads';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { domainEvent, encodeEventBinary, timestampFromMs } from '@roamgate/contracts';
 import { openSqliteReadModelStore, type ReadModelStore } from '@roamgate/read-models';
+import { racingReads } from '@roamgate/read-models/testing';
 import { EVENT_HEADER } from '../sessions/sessions.sender';
 import { EvseStatusConsumer, OCPI_CHARGER_LINKS } from './evse-status.consumer';
 import type { LocationRepository } from './location.repository';
@@ -54,25 +55,17 @@ describe('EVSE offline sweep and a reconnection of the same charger', () => {
       evsesOfCharger: async () => [{ id: 'EVSE-1', locationId: 'LOC-1', statusRevision: -1 }],
       handle: async (_locationId: string, command: { type: string; online?: boolean }) => void (command.type === 'RecordChargerLink' && links.push(command.online!)),
     } as unknown as LocationRepository;
-    let consumer: EvseStatusConsumer | undefined;
-    let reconnect: (() => Promise<void>) | undefined = async () => {
+    const sweepReads = racingReads(store, 'find');
+    const consumer = new EvseStatusConsumer(sweepReads.store, locations);
+    // The reconnection is handled after the sweep read the page of links and before it acts on CP-R's.
+    sweepReads.arm(async () => {
       const data = { chargerId: 'CP-R', connectionId: 'c2', occurredAt: timestampFromMs(now.getTime()) };
       const event = domainEvent('ChargerConnected', data);
       const headers = { [EVENT_HEADER.type]: 'ChargerConnected', [EVENT_HEADER.revision]: '4', [EVENT_HEADER.id]: 'E-4' };
-      await consumer!.handle({ topic: 'roamgate.charger', key: 'charger-CP-R', value: encodeEventBinary('ChargerConnected', event.data), headers, partition: 0, offset: 4, attempt: 1 });
-    };
-    // The reconnection is handled after the sweep read the page of links and before it acts on CP-R's.
-    const hooked: ReadModelStore = Object.assign(Object.create(store) as ReadModelStore, {
-      find: async (...args: Parameters<ReadModelStore['find']>) => {
-        const found = await store.find(...args);
-        const hook = reconnect;
-        reconnect = undefined;
-        await hook?.();
-        return found;
-      },
+      await consumer.handle({ topic: 'roamgate.charger', key: 'charger-CP-R', value: encodeEventBinary('ChargerConnected', event.data), headers, partition: 0, offset: 4, attempt: 1 });
     });
-    consumer = new EvseStatusConsumer(hooked, locations);
     await consumer.sweep(now);
+    assert.equal(sweepReads.armed, false, 'the race took place');
 
     assert.deepEqual(links, [], 'no EVSE marked UNKNOWN for a charger that is connected again');
     const link = await store.get<{ offlineSince: string | null; marked: boolean }>(OCPI_CHARGER_LINKS.name, 'CP-R');

@@ -7,6 +7,7 @@ import type { DeliveredMessage } from '@roamgate/bus';
 import { domainEvent, encodeEventBinary, fromStoredEvent, timestampFromMs, toStoredEvent, type EventInit, type EventType } from '@roamgate/contracts';
 import { newEventId, openSqliteEventStore, type EventStore, type ReadStreamOptions, type SqliteEventStore } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type SqliteReadModelStore } from '@roamgate/read-models';
+import { racingReads, type RacingReads } from '@roamgate/read-models/testing';
 import type { Outbox, PushRequest } from '../push/outbox';
 import type { PushSettings } from '../push/push-settings';
 import type { OcpiSettings } from '../../settings';
@@ -109,25 +110,17 @@ describe('SessionsSender: the sweep and a stop of the same session', () => {
   let readModels: SqliteReadModelStore;
   let sender: SessionsSender;
   const queued: PushRequest[] = [];
-  /** Runs once, between the sweep's read of the held documents and what it does with them. */
-  let afterSweepRead: (() => Promise<void>) | undefined;
+  /** Arms work to run between the sweep's read of the held documents and what it does with them. */
+  let sweepReads: RacingReads<SqliteReadModelStore>;
   const push = { sessionPatchIntervalMs: 60_000, sessionCurrency: 'EUR' } as { sessionPatchIntervalMs: number; sessionCurrency: string };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ocpi-sessions-sweep-'));
     events = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
     readModels = openSqliteReadModelStore({ file: join(dir, 'read-models.sqlite') });
-    const hooked = Object.assign(Object.create(readModels) as SqliteReadModelStore, {
-      find: async (...args: Parameters<SqliteReadModelStore['find']>) => {
-        const found = await readModels.find(...args);
-        const hook = afterSweepRead;
-        afterSweepRead = undefined;
-        await hook?.();
-        return found;
-      },
-    });
+    sweepReads = racingReads(readModels, 'find');
     const outbox = { enqueue: async (request: PushRequest) => void queued.push(request) } as unknown as Outbox;
-    sender = new SessionsSender(events, hooked, { countryCode: 'NL', partyId: 'RGT' } as OcpiSettings, push as unknown as PushSettings, outbox);
+    sender = new SessionsSender(events, sweepReads.store, { countryCode: 'NL', partyId: 'RGT' } as OcpiSettings, push as unknown as PushSettings, outbox);
     await sender.onModuleInit();
   });
 
@@ -152,8 +145,9 @@ describe('SessionsSender: the sweep and a stop of the same session', () => {
     assert.equal((await readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, 'S-W'))?.data.dirty, true, 'the meter values are held back by the PATCH interval');
     push.sessionPatchIntervalMs = 0;
     // The stop is handled after the sweep read the held document and before it queued its PATCH.
-    afterSweepRead = () => deliver('S-W', 'SessionStopped', { sessionId: 'S-W', occurredAt: at(120), meterStopWh: '2000', reason: 'Remote' });
+    sweepReads.arm(() => deliver('S-W', 'SessionStopped', { sessionId: 'S-W', occurredAt: at(120), meterStopWh: '2000', reason: 'Remote' }));
     await sender.sweep();
+    assert.equal(sweepReads.armed, false, 'the race took place');
     assert.deepEqual(
       queued.map((q) => `${q.method} ${(q.body as { status?: string }).status}`),
       ['PUT ACTIVE', 'PATCH COMPLETED'],
