@@ -18,6 +18,7 @@ export type FieldValue = string | number | boolean | null;
 export interface FindQuery {
   /** Equality on indexed fields; all must match. */
   readonly where?: Readonly<Record<string, FieldValue>>;
+  /** Without it, documents come in id order, which changes to documents do not disturb: paging by offset is stable. */
   readonly sort?: { readonly field: string; readonly direction: 'asc' | 'desc' };
   readonly offset?: number;
   readonly limit?: number;

@@ -175,6 +175,16 @@ export function readModelStoreContract(adapterName: string, factory: () => Promi
         assert.deepEqual(ids(unlimited.items), ['cp-4', 'cp-2']);
       }));
 
+    it('without a sort, pages in id order, which updates to the documents do not disturb', () =>
+      withChargers(async (store, collection) => {
+        const first = await store.find(collection, { limit: 3 });
+        assert.deepEqual(ids(first.items), ['cp-1', 'cp-2', 'cp-3']);
+        // An update that would move cp-2 to the end of any order by time or by a changed field.
+        await store.upsert(collection, 'cp-2', { ...chargers.find(([id]) => id === 'cp-2')![1], status: 'charging', rank: 99 }, 2);
+        const rest = await store.find(collection, { where: {}, offset: 3, limit: 3 });
+        assert.deepEqual(ids(rest.items), ['cp-4', 'cp-5', 'cp-6']);
+      }));
+
     it('refuses to filter or sort on a field without an index', () =>
       withChargers(async (store, collection) => {
         await assert.rejects(store.find(collection, { where: { owner: 'acme' } }), unknownIndex('owner'));

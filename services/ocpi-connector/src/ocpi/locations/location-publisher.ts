@@ -71,22 +71,22 @@ export class LocationPublisher implements OnModuleInit {
     await this.refreshAll(partner, eventId, at);
   }
 
-  /** Brings every location of the partner's view up to date (scope change, registration). */
+  /**
+   * Brings every location of the partner's view up to date (scope change, registration). Locations are visited in id
+   * order, which status changes during the visit do not reorder, and each is read in its turn, not from the page: a
+   * location event handled meanwhile is never undone by an older copy.
+   */
   async refreshAll(partner: PartnerDocument, sourceEventId: string, at: string): Promise<void> {
-    for (let offset = 0; ; offset += 500) {
-      const page = await this.locations.list(offset, 500);
-      for (const state of page.items) await this.refresh(partner, state.locationId, sourceEventId, at, state);
-      if (offset + 500 >= page.total) break;
-    }
+    for await (const locationId of this.locations.ids()) await this.refresh(partner, locationId, sourceEventId, at);
   }
 
-  async refresh(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string, known?: LocationState): Promise<void> {
-    await this.turns.run(`${partner.id}|${locationId}`, () => this.refreshNow(partner, locationId, sourceEventId, at, known));
+  async refresh(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string): Promise<void> {
+    await this.turns.run(`${partner.id}|${locationId}`, () => this.refreshNow(partner, locationId, sourceEventId, at));
   }
 
-  private async refreshNow(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string, known?: LocationState): Promise<void> {
+  private async refreshNow(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string): Promise<void> {
     const id = `${partner.id}|${locationId}`;
-    const state = known ?? (await this.locations.get(locationId));
+    const state = await this.locations.get(locationId);
     const scope = await this.scopes.get(partner.id);
     const after = state ? this.viewOf(state, scope) : undefined;
     const stored = await this.readModels.get<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id);

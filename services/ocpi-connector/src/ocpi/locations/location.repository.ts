@@ -9,7 +9,7 @@ import {
   type LocationEvent,
   type LocationState,
 } from '@roamgate/domain-ocpi';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, EVENT_STORE, READ_MODELS, type EventCodec } from '@roamgate/runtime';
 
 export const OCPI_LOCATIONS = { name: 'ocpi_locations', indexes: ['lastUpdated'] } as const;
@@ -93,6 +93,11 @@ export class LocationRepository implements OnModuleInit {
 
   async get(locationId: string): Promise<LocationState | undefined> {
     return (await this.readModels.get<LocationDocument>(OCPI_LOCATIONS.name, locationId))?.data.state;
+  }
+
+  /** Every location's id, in id order (see FindQuery.sort): a page does not move when locations change. */
+  async *ids(): AsyncGenerator<string> {
+    for await (const { id } of findAll<LocationDocument>(this.readModels, OCPI_LOCATIONS.name)) yield id;
   }
 
   async list(offset: number, limit: number): Promise<{ items: LocationState[]; total: number }> {
