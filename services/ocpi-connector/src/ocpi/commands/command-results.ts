@@ -4,7 +4,7 @@ import { CommandOrigin, decodeEventBinary, decodeEventJson, encodeEventJson, typ
 import { commandDecider, commandStreamName } from '@roamgate/domain-charging';
 import type { EventStore, Json } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { AggregateRepository, EVENT_STORE, READ_MODELS, runWithTraceContext, traceContextFrom, type Decider, type EventCodec } from '@roamgate/runtime';
+import { AggregateRepository, EVENT_STORE, KeyedTurns, READ_MODELS, runWithTraceContext, traceContextFrom, type Decider, type EventCodec } from '@roamgate/runtime';
 import { PartnerRepository } from '../../partners/partner.repository';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
 import { OcpiClient } from '../transport/ocpi-client';
@@ -12,7 +12,7 @@ import { unseal } from '../transport/secrets';
 import { keptTraceHeaders } from '../transport/trace';
 import type { CommandResultBody, CommandResultType } from './commands.dto';
 import { commandCodec } from './commands.service';
-import { commandRequester, sessionOwnership } from './session-ownership';
+import { commandRequester, sessionOwnership, type CommandRequester } from './session-ownership';
 
 export const COMMAND_RESULTS_GROUP = 'ocpi-connector-commands';
 export const COMMAND_RESULTS_TOPICS = ['roamgate.command', 'roamgate.session'];
@@ -29,6 +29,9 @@ export const COMMAND_RESULT_RETRY = Symbol('roamgate.ocpi.command-result-retry')
 export const DEFAULT_COMMAND_RESULT_RETRY: CommandResultRetryPolicy = { initialDelayMs: 1_000, maxDelayMs: 5 * 60_000 };
 
 export const COMMAND_RESULTS = { name: 'ocpi_command_results', indexes: ['status', 'partnerId'] } as const;
+/** The session an OCPI START_SESSION started (id: the command id), for an outcome that arrives after the start. */
+export const COMMAND_STARTS = { name: 'ocpi_command_starts', indexes: [] } as const;
+type CommandStartDocument = { readonly commandId: string; readonly sessionId: string };
 export type CommandResultDocument = {
   readonly commandId: string;
   readonly partnerId: string;
@@ -81,6 +84,9 @@ export const deliveryStreamName = (commandId: string): string => `commandresult-
  *
  * It also guards against the FIELD-NOTES trap of a session starting after TIMEOUT was reported: such a session is
  * stopped at once with a STOP_SESSION of origin BUS (the partner was told the start failed, so nobody would pay).
+ * The same holds for a FAILED start, and in either order: the charger may start the session before the command times
+ * out (its answer lost or late), so the session and the outcome are handled in turns per command, and whichever comes
+ * second stops the session.
  */
 @Injectable()
 export class CommandResults implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -89,6 +95,7 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private stopping = false;
+  private readonly turns = new KeyedTurns();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -103,6 +110,7 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
 
   async onModuleInit(): Promise<void> {
     await this.readModels.ensureCollection(COMMAND_RESULTS);
+    await this.readModels.ensureCollection(COMMAND_STARTS);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -134,10 +142,24 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
     if (OUTCOMES.has(type)) {
       const data = decodeEventJsonOf(type, message.value);
       if (type === 'CommandAnswered' && data['late']) return;
-      await this.enqueue(String(data['commandId']), commandResultOf(type, data));
+      const commandId = String(data['commandId']);
+      await this.turns.run(commandId, async () => {
+        await this.enqueue(commandId, commandResultOf(type, data));
+        if (type === 'CommandAnswered') return;
+        const started = await this.readModels.get<CommandStartDocument>(COMMAND_STARTS.name, commandId);
+        if (started) await this.stopIfStartedAfterFailure(started.data.sessionId, commandId);
+      });
     } else if (type === 'SessionStarted') {
       const data = decodeEventJsonOf(type, message.value);
-      if (data['commandId']) await this.stopIfStartedAfterTimeout(String(data['sessionId']), String(data['commandId']));
+      if (!data['commandId']) return;
+      const commandId = String(data['commandId']);
+      const sessionId = String(data['sessionId']);
+      await this.turns.run(commandId, async () => {
+        const requester = await commandRequester(this.store, commandId);
+        if (!isOcpiStart(requester)) return;
+        await this.readModels.upsert<CommandStartDocument>(COMMAND_STARTS.name, commandId, { commandId, sessionId }, 0);
+        await this.stopIfStartedAfterFailure(sessionId, commandId);
+      });
     }
   }
 
@@ -230,13 +252,15 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
     return response.httpStatus;
   }
 
-  private async stopIfStartedAfterTimeout(sessionId: string, commandId: string): Promise<void> {
+  /** Stops the session an OCPI START_SESSION started when the partner is told the start timed out or failed. */
+  private async stopIfStartedAfterFailure(sessionId: string, commandId: string): Promise<void> {
     const requester = await commandRequester(this.store, commandId);
-    if (!requester || requester.outcome !== 'timed_out' || requester.origin !== 'COMMAND_ORIGIN_OCPI' || requester.kind !== 'COMMAND_KIND_START_SESSION') return;
+    if (!isOcpiStart(requester) || (requester.outcome !== 'timed_out' && requester.outcome !== 'failed')) return;
     const session = await sessionOwnership(this.store, sessionId);
     if (!session || session.stopped) return;
     const stopId = `after-timeout-${sessionId}`;
-    this.logger.warn(`session ${sessionId} started after START_SESSION ${commandId} was reported TIMEOUT to ${requester.partnerId}: stopping it`);
+    const told = requester.outcome === 'timed_out' ? 'TIMEOUT' : 'FAILED';
+    this.logger.warn(`session ${sessionId} of START_SESSION ${commandId} runs though ${requester.partnerId} is told ${told}: stopping it`);
     await this.aggregates.handle(commandStreamName(stopId), commandDecider, commandCodec, () => [
       {
         type: 'RequestCommand' as const,
@@ -245,12 +269,16 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
         payload: { case: 'stopSession' as const, value: { sessionId, transactionId: session.transactionId } },
         origin: CommandOrigin.BUS,
         partnerId: requester.partnerId,
-        requestedBy: `ocpi-connector: START_SESSION ${commandId} was reported TIMEOUT`,
+        requestedBy: `ocpi-connector: START_SESSION ${commandId} was reported ${told}`,
         timeoutMs: 60_000,
         now: new Date(),
       },
     ]);
   }
+}
+
+function isOcpiStart(requester: CommandRequester | undefined): requester is CommandRequester {
+  return requester !== undefined && requester.origin === 'COMMAND_ORIGIN_OCPI' && requester.kind === 'COMMAND_KIND_START_SESSION';
 }
 
 function decodeEventJsonOf(type: string, value: Uint8Array): Record<string, unknown> {
