@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, timestampMs } from '@roamgate/contracts';
 import type { ReadModelStore } from '@roamgate/read-models';
-import { READ_MODELS } from '@roamgate/runtime';
+import { KeyedTurns, READ_MODELS } from '@roamgate/runtime';
 import { PARTNERS, type PartnerDocument } from '../../partners/partner-documents';
 import { Outbox } from '../push/outbox';
 import { EVENT_HEADER } from '../sessions/sessions.sender';
@@ -38,6 +38,8 @@ export const tariffPath = (tariff: Pick<OcpiTariff, 'country_code' | 'party_id' 
 @Injectable()
 export class TariffsSender implements OnModuleInit {
   private readonly logger = new Logger('OcpiTariffs');
+  /** A partner's registration and a tariff's new version both push the tariff: one at a time per tariff, in order. */
+  private readonly turns = new KeyedTurns();
 
   constructor(
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
@@ -55,8 +57,14 @@ export class TariffsSender implements OnModuleInit {
     const eventId = message.headers[EVENT_HEADER.id] ?? `${message.key}@${message.headers[EVENT_HEADER.revision] ?? message.offset}`;
     const partner = (await this.receivers()).find((p) => p.id === registered.partnerId);
     if (!partner) return;
-    for (const tariff of await this.list()) {
-      await this.outbox.enqueue({ partnerId: partner.id, module: 'tariffs', objectId: tariff.id, method: 'PUT', path: tariffPath(tariff), body: tariff, sourceEventId: eventId });
+    for (const { id } of await this.list()) {
+      // Read again in the tariff's turn: a newer version published since the list was read must not be overtaken.
+      await this.turns.run(id, async () => {
+        const current = (await this.readModels.get<TariffDocument>(OCPI_TARIFFS.name, id))?.data;
+        if (!current || current.deleted) return;
+        const tariff = current.tariff;
+        await this.outbox.enqueue({ partnerId: partner.id, module: 'tariffs', objectId: tariff.id, method: 'PUT', path: tariffPath(tariff), body: tariff, sourceEventId: eventId });
+      });
     }
   }
 
@@ -68,10 +76,12 @@ export class TariffsSender implements OnModuleInit {
     const eventId = message.headers[EVENT_HEADER.id] ?? `${message.key}@${revision}`;
     if (type === 'TariffPublished') {
       const published = decodeEventBinary('TariffPublished', message.value);
-      await this.published(JSON.parse(published.tariffJson) as OcpiTariff, revision, eventId);
+      const tariff = JSON.parse(published.tariffJson) as OcpiTariff;
+      await this.turns.run(tariff.id, () => this.published(tariff, revision, eventId));
     } else {
       const deleted = decodeEventBinary('TariffDeleted', message.value);
-      await this.deleted(deleted.tariffId, deleted.lastUpdated ? new Date(timestampMs(deleted.lastUpdated)).toISOString() : undefined, revision, eventId);
+      const lastUpdated = deleted.lastUpdated ? new Date(timestampMs(deleted.lastUpdated)).toISOString() : undefined;
+      await this.turns.run(deleted.tariffId, () => this.deleted(deleted.tariffId, lastUpdated, revision, eventId));
     }
   }
 
