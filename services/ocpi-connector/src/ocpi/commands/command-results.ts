@@ -147,7 +147,7 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
         await this.enqueue(commandId, commandResultOf(type, data));
         if (type === 'CommandAnswered') return;
         const started = await this.readModels.get<CommandStartDocument>(COMMAND_STARTS.name, commandId);
-        if (started) await this.stopIfStartedAfterFailure(started.data.sessionId, commandId);
+        if (started) await this.stopIfStartedAfterFailure(started.data.sessionId, await commandRequester(this.store, commandId));
       });
     } else if (type === 'SessionStarted') {
       const data = decodeEventJsonOf(type, message.value);
@@ -158,7 +158,7 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
         const requester = await commandRequester(this.store, commandId);
         if (!isOcpiStart(requester)) return;
         await this.readModels.upsert<CommandStartDocument>(COMMAND_STARTS.name, commandId, { commandId, sessionId }, 0);
-        await this.stopIfStartedAfterFailure(sessionId, commandId);
+        await this.stopIfStartedAfterFailure(sessionId, requester);
       });
     }
   }
@@ -252,10 +252,13 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
     return response.httpStatus;
   }
 
-  /** Stops the session an OCPI START_SESSION started when the partner is told the start timed out or failed. */
-  private async stopIfStartedAfterFailure(sessionId: string, commandId: string): Promise<void> {
-    const requester = await commandRequester(this.store, commandId);
+  /**
+   * Stops the session an OCPI START_SESSION started when the partner is told the start timed out or failed; `requester`
+   * is read in the command's turn, so its outcome is the one the partner is told.
+   */
+  private async stopIfStartedAfterFailure(sessionId: string, requester: CommandRequester | undefined): Promise<void> {
     if (!isOcpiStart(requester) || (requester.outcome !== 'timed_out' && requester.outcome !== 'failed')) return;
+    const commandId = requester.commandId;
     const session = await sessionOwnership(this.store, sessionId);
     if (!session || session.stopped) return;
     const stopId = `after-timeout-${sessionId}`;
