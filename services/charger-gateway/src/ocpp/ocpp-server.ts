@@ -31,6 +31,9 @@ interface AuthSession {
   readonly securityProfile: number;
 }
 
+/** What ocpp-rpc calls for a CALL from the charger. */
+type RpcCallHandler = NonNullable<Parameters<RPCClient['handle']>[1]>;
+
 type ServerClient = RPCClient & { readonly session: AuthSession; readonly handshake: { readonly remoteAddress?: string } };
 
 /** Every action of a protocol's official schemas: known actions the gateway does not handle are NotSupported, not NotImplemented. */
@@ -204,16 +207,16 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
   private registerHandlers(connection: ChargerConnection): void {
     const table = this.handlers[connection.subprotocol];
     let previous: Promise<unknown> = Promise.resolve();
-    for (const action of this.actions[connection.subprotocol]) {
-      const handler = table[action];
-      connection.client.handle(action, async ({ params, messageId }) => {
-        const now = new Date();
-        // Calls from one charger are handled one at a time, in arrival order (OCPP-J §4.1.1 expects no more anyway).
-        const result = previous.then(() => this.dispatch(connection, action, handler, params, messageId ?? '', now));
-        previous = result.catch(() => undefined);
-        return (await result) as Record<string, unknown>;
-      });
-    }
+    // One function for every action of the connection, not one closure per action: 5,000 chargers times ~40
+    // actions was 200,000 closures and contexts in the heap that every major collection had to mark.
+    const onCall: RpcCallHandler = async ({ method = '', params, messageId }) => {
+      const now = new Date();
+      // Calls from one charger are handled one at a time, in arrival order (OCPP-J §4.1.1 expects no more anyway).
+      const result = previous.then(() => this.dispatch(connection, method, Object.hasOwn(table, method) ? table[method] : undefined, params, messageId ?? '', now));
+      previous = result.catch(() => undefined);
+      return (await result) as Record<string, unknown>;
+    };
+    for (const action of this.actions[connection.subprotocol]) connection.client.handle(action, onCall);
   }
 
   /** The CALL is in the message log before its answer (result or error) leaves. */
