@@ -22,6 +22,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): DatabaseS
   if (file !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
   db.exec('PRAGMA foreign_keys = ON');
+  // Statement journals and sorts in memory: under charger load the event store's writer otherwise wrote a
+  // temporary file (/var/tmp/etilqs_*) over a thousand times a second, for data no crash needs.
+  db.exec('PRAGMA temp_store = MEMORY');
   return db;
 }
 
