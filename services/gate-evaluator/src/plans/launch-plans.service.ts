@@ -81,14 +81,30 @@ export class LaunchPlansService {
     return state;
   }
 
-  /** Measures the plan's window ending now, decides, and records the evaluation as a GateEvaluated event. */
+  /**
+   * Measures the plan's window ending now, decides, and records the evaluation as a GateEvaluated event. The gates
+   * are graded on the plan as it stands when the event is appended (the append checks the revision it was decided
+   * on): a plan updated while the facts loaded (thresholds, phase, scope) is never graded in its old version. Only
+   * a changed evaluation window needs the facts loaded again.
+   */
   async evaluate(planId: string, trigger: 'ON_DEMAND' | 'SCHEDULE', by: string): Promise<EvaluationView> {
-    const plan = await this.get(planId);
-    const now = new Date();
-    const facts = await this.facts.load(new Date(now.getTime() - plan.evaluationWindowSeconds * 1000), now);
     const evaluationId = `E-${randomUUID()}`;
-    await this.handle(planId, { type: 'RecordEvaluation', evaluationId, evaluation: evaluatePlan(plan, facts, now), trigger, now, by });
-    return this.evaluation(planId, evaluationId);
+    for (let attempt = 1; ; attempt++) {
+      const { evaluationWindowSeconds } = await this.get(planId);
+      const now = new Date();
+      const facts = await this.facts.load(new Date(now.getTime() - evaluationWindowSeconds * 1000), now);
+      try {
+        await this.repository.handle(launchStreamName(planId), launchDecider, launchEventCodec, (plan): LaunchCommand[] => {
+          if (!plan.exists) throw new LaunchRejected('not_found', 'launch plan not found');
+          if (plan.evaluationWindowSeconds !== evaluationWindowSeconds) throw new WindowChanged();
+          return [{ type: 'RecordEvaluation', evaluationId, evaluation: evaluatePlan(plan, facts, now), trigger, now, by }];
+        });
+        return this.evaluation(planId, evaluationId);
+      } catch (error) {
+        if (error instanceof WindowChanged && attempt < MAX_EVALUATION_ATTEMPTS) continue;
+        throw httpErrorOf(error instanceof WindowChanged ? new LaunchRejected('conflict', `the evaluation window of launch plan ${planId} kept changing; evaluate again`) : error, planId);
+      }
+    }
   }
 
   async apply(planId: string, evaluationId: string, body: unknown, by: string): Promise<{ plan: PlanView; evaluation: EvaluationView; events: string[] }> {
@@ -159,6 +175,11 @@ export class LaunchPlansService {
     }
   }
 }
+
+/** How often an evaluation loads the facts again because the plan's window changed meanwhile. */
+const MAX_EVALUATION_ATTEMPTS = 3;
+
+class WindowChanged extends Error {}
 
 function httpErrorOf(error: unknown, planId: string): unknown {
   if (!(error instanceof LaunchRejected)) return error;
