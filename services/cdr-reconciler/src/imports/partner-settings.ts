@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { timestampDate, timestampFromDate } from '@roamgate/contracts';
+import { timestampDate, timestampFromDate, type EventMessage } from '@roamgate/contracts';
 import type { EventStore } from '@roamgate/event-store';
-import { newEventId } from '@roamgate/event-store';
+import { newEventId, WrongExpectedRevisionError } from '@roamgate/event-store';
 import { validatePartnerProfile } from '@roamgate/reconciliation';
 import { EVENT_STORE } from '@roamgate/runtime';
 import { reconEvent, reconEventCodec, settingsStream } from '../recon-events';
@@ -83,31 +83,49 @@ export function mappingOf(value: unknown, fallback: Record<string, unknown>): Re
   return value as Record<string, unknown>;
 }
 
+/** Tries of an update that lost the race for the settings stream to another update. */
+const MAX_UPDATE_ATTEMPTS = 5;
+
 /** Per-partner mapping and tolerances, kept in the stream recon-settings-<partner>; the latest event wins. */
 @Injectable()
 export class PartnerSettingsService {
   constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
 
   async get(partnerId: string): Promise<PartnerSettings> {
-    const recorded = await this.events.readStream(settingsStream(partnerId));
-    const last = recorded.at(-1);
-    if (last === undefined) return { partnerId, mapping: DEFAULT_MAPPING, tolerances: DEFAULT_TOLERANCES, format: null, windowS: null, updatedAt: null };
-    const event = reconEventCodec.fromStored(last);
-    if (event.type !== 'ReconSettingsUpdated') throw new Error(`${last.streamId}: unexpected ${event.type}`);
-    const e = event.data;
-    return {
-      partnerId,
-      mapping: JSON.parse(e.mappingJson) as Record<string, unknown>,
-      tolerances: e.tolerances ? { amountMinor: e.tolerances.amountMinor, energyWh: e.tolerances.energyWh, timeS: e.tolerances.timeS } : DEFAULT_TOLERANCES,
-      format: (FILE_FORMATS as readonly string[]).includes(e.defaultFormat) ? (e.defaultFormat as FileFormat) : null,
-      windowS: e.windowS > 0 ? e.windowS : null,
-      updatedAt: e.occurredAt ? timestampDate(e.occurredAt).toISOString() : null,
-    };
+    return (await this.read(partnerId)).settings;
   }
 
-  /** Fields left out keep their current value. */
+  /** The settings with the revision of the event they come from (-1: none stored yet). */
+  private async read(partnerId: string): Promise<{ settings: PartnerSettings; revision: number }> {
+    const recorded = await this.events.readStream(settingsStream(partnerId));
+    const last = recorded.at(-1);
+    if (last === undefined) return { settings: { partnerId, mapping: DEFAULT_MAPPING, tolerances: DEFAULT_TOLERANCES, format: null, windowS: null, updatedAt: null }, revision: -1 };
+    const event = reconEventCodec.fromStored(last);
+    if (event.type !== 'ReconSettingsUpdated') throw new Error(`${last.streamId}: unexpected ${event.type}`);
+    return { settings: settingsOf(partnerId, event.data), revision: last.revision };
+  }
+
+  /**
+   * Fields left out keep their current value. The event is appended on the revision the current value was read
+   * at, so two updates of different fields at the same time both count: the one that loses the race reads again.
+   */
   async update(partnerId: string, input: { mapping?: unknown; tolerances?: unknown; format?: FileFormat | null; windowS?: unknown }): Promise<PartnerSettings> {
-    const current = await this.get(partnerId);
+    for (let attempt = 1; ; attempt++) {
+      const { settings, revision } = await this.read(partnerId);
+      try {
+        return settingsOf(partnerId, await this.append(partnerId, settings, revision, input));
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async append(
+    partnerId: string,
+    current: PartnerSettings,
+    revision: number,
+    input: { mapping?: unknown; tolerances?: unknown; format?: FileFormat | null; windowS?: unknown },
+  ): Promise<EventMessage<'ReconSettingsUpdated'>> {
     const mapping = mappingOf(input.mapping, current.mapping);
     const tolerances = tolerancesOf(input.tolerances, current.tolerances);
     const format = input.format === undefined ? current.format : input.format;
@@ -122,7 +140,20 @@ export class PartnerSettingsService {
       defaultFormat: format ?? '',
       windowS: windowS ?? 0,
     });
-    await this.events.append(settingsStream(partnerId), [{ id: newEventId(), ...reconEventCodec.toStored(event), metadata: {} }], { expectedRevision: 'any' });
-    return this.get(partnerId);
+    await this.events.append(settingsStream(partnerId), [{ id: newEventId(), ...reconEventCodec.toStored(event), metadata: {} }], {
+      expectedRevision: revision < 0 ? 'no_stream' : revision,
+    });
+    return event.data;
   }
+}
+
+function settingsOf(partnerId: string, e: EventMessage<'ReconSettingsUpdated'>): PartnerSettings {
+  return {
+    partnerId,
+    mapping: JSON.parse(e.mappingJson) as Record<string, unknown>,
+    tolerances: e.tolerances ? { amountMinor: e.tolerances.amountMinor, energyWh: e.tolerances.energyWh, timeS: e.tolerances.timeS } : DEFAULT_TOLERANCES,
+    format: (FILE_FORMATS as readonly string[]).includes(e.defaultFormat) ? (e.defaultFormat as FileFormat) : null,
+    windowS: e.windowS > 0 ? e.windowS : null,
+    updatedAt: e.occurredAt ? timestampDate(e.occurredAt).toISOString() : null,
+  };
 }
