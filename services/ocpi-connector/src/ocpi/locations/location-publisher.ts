@@ -84,20 +84,23 @@ export class LocationPublisher implements OnModuleInit {
     await this.turns.run(`${partner.id}|${locationId}`, () => this.refreshNow(partner, locationId, sourceEventId, at));
   }
 
-  private async refreshNow(partner: PartnerDocument, locationId: string, sourceEventId: string, at: string): Promise<void> {
-    const id = `${partner.id}|${locationId}`;
-    const state = await this.locations.get(locationId);
-    const scope = await this.scopes.get(partner.id);
+  private async refreshNow(listed: PartnerDocument, locationId: string, sourceEventId: string, at: string): Promise<void> {
+    const id = `${listed.id}|${locationId}`;
+    // Read in the turn: a partner unregistered since it was listed gets no push, and no view its unregistration dropped.
+    const partner = await this.partners.get(listed.id);
+    const registered = partner?.status === 'REGISTERED';
+    const state = registered ? await this.locations.get(locationId) : undefined;
+    const scope = await this.scopes.get(listed.id);
     const after = state ? this.viewOf(state, scope) : undefined;
     const stored = await this.readModels.get<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id);
     const before = stored?.data.location;
     const pushes = locationPushes(before, after, at);
     if (pushes.length === 0) return;
-    if (this.receives(partner)) {
+    if (registered && this.receives(partner)) {
       let i = 0;
       for (const push of pushes) {
         await this.outbox.enqueue({
-          partnerId: partner.id,
+          partnerId: listed.id,
           module: 'locations',
           objectId: locationId,
           method: push.method,
@@ -109,7 +112,7 @@ export class LocationPublisher implements OnModuleInit {
       }
     }
     const revision = (stored?.revision ?? 0) + 1;
-    if (after) await this.readModels.upsert<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id, { id, partnerId: partner.id, locationId, lastUpdated: after.last_updated, location: after }, revision);
+    if (after) await this.readModels.upsert<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id, { id, partnerId: listed.id, locationId, lastUpdated: after.last_updated, location: after }, revision);
     else await this.readModels.delete(OCPI_LOCATION_VIEWS.name, id, revision);
   }
 
@@ -135,9 +138,15 @@ export class LocationPublisher implements OnModuleInit {
     return found.items.filter((p) => p.status === 'REGISTERED');
   }
 
+  /** Each view in its turn, read again there: a refresh under way finishes first, and its write is what is dropped. */
   private async dropViews(partnerId: string): Promise<void> {
     const found = await this.readModels.find<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, { where: { partnerId }, limit: 100_000 });
-    for (const view of found.items) await this.readModels.delete(OCPI_LOCATION_VIEWS.name, view.id, view.revision + 1);
+    for (const { id } of found.items) {
+      await this.turns.run(id, async () => {
+        const view = await this.readModels.get<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id);
+        if (view !== undefined) await this.readModels.delete(OCPI_LOCATION_VIEWS.name, id, view.revision + 1);
+      });
+    }
   }
 
   /** One page of the partner's locations by last_updated (date_from inclusive, date_to exclusive). */
