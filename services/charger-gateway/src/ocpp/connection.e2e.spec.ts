@@ -148,6 +148,8 @@ describe('OCPP endpoint: subprotocols, authentication, malformed frames', () => 
       assert.match(tooLong!.validationError, /chargePointVendor|20 characters/);
       const answer = frames.find((f) => f.messageId === 'm5' && f.frameType === FrameType.CALL_ERROR);
       assert.equal(answer?.action, 'BootNotification');
+      const unknownAction = frames.find((f) => f.messageId === 'm1' && f.frameType === FrameType.CALL);
+      assert.match(unknownAction!.validationError, /NoSuchAction/);
       const ok = frames.find((f) => f.messageId === 'm7' && f.frameType === FrameType.CALL);
       assert.equal(ok?.validationError, '');
     });
