@@ -136,6 +136,20 @@ describe('OCPP endpoint: subprotocols, authentication, malformed frames', () => 
       assert.equal(ws.readyState, WebSocket.OPEN);
     });
 
+    it('answers an unknown action with NotImplemented and a known one it does not take with NotSupported in OCPP 2.0.1 too', async () => {
+      await gateway.register('OPEN201');
+      const opened = await open(`${gateway.endpoint}/OPEN201`, ['ocpp2.0.1']);
+      assert.ok('ws' in opened);
+      const unknown = await exchange(opened.ws, '[2,"n1","NoSuchAction",{}]');
+      assert.deepEqual([unknown[0], unknown[2]], [4, 'NotImplemented']);
+      const notTaken = await exchange(opened.ws, '[2,"n2","Get15118EVCertificate",{"iso15118SchemaVersion":"1","action":"Install","exiRequest":"x"}]');
+      assert.deepEqual([notTaken[0], notTaken[2]], [4, 'NotSupported']);
+      const invalid = await exchange(opened.ws, '[2,"n3","Heartbeat",{"unexpected":true}]');
+      assert.deepEqual([invalid[0], invalid[2]], [4, 'PropertyConstraintViolation']);
+      opened.ws.close();
+      await once(opened.ws, 'close');
+    });
+
     it('logs the bad frames with their validation errors', async () => {
       const frames = await waitFor(async () => {
         const logged = await gateway.frames('OPEN1');
