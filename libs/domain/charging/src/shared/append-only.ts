@@ -12,8 +12,15 @@ interface Storage<T> {
   readonly positions: Map<T, number>;
 }
 
+/**
+ * What every empty set starts from, never appended to: a session's state holds several sets, most of which stay
+ * empty (the seqNo sets of an OCPP 1.6 session), and the gateway keeps thousands of states.
+ */
+const NO_STORAGE: Storage<never> = Object.freeze({ items: Object.freeze([]) as unknown as never[], positions: new Map<never, number>() });
+
 /** The storage to append to after the first `size` items of `storage`: itself while nothing was appended past them. */
 function appendable<T>(storage: Storage<T>, size: number): Storage<T> {
+  if (storage === NO_STORAGE) return { items: [], positions: new Map() };
   if (storage.items.length === size) return storage;
   const items = storage.items.slice(0, size);
   return { items, positions: new Map(items.map((item, i) => [item, i])) };
@@ -25,8 +32,10 @@ export class AppendOnlySet<T> {
     readonly size: number,
   ) {}
 
+  private static readonly EMPTY = new AppendOnlySet<never>(NO_STORAGE, 0);
+
   static empty<T>(): AppendOnlySet<T> {
-    return new AppendOnlySet<T>({ items: [], positions: new Map() }, 0);
+    return AppendOnlySet.EMPTY as AppendOnlySet<T>;
   }
 
   has(value: T): boolean {

@@ -16,6 +16,14 @@ describe('append-only set', () => {
     assert.deepEqual(ab.toArray(), ['a', 'b']);
   });
 
+  it('share nothing between empty sets that anyone could append to', () => {
+    const one = AppendOnlySet.empty<string>().with('x');
+    const other = AppendOnlySet.empty<string>().with('y');
+    assert.deepEqual([one.toArray(), other.toArray(), AppendOnlySet.empty<string>().toArray()], [['x'], ['y'], []]);
+    assert.equal(AppendOnlySet.empty<string>().has('x'), false);
+    assert.equal(other.has('x'), false);
+  });
+
   it('fold n additions in linear time', () => {
     let set = AppendOnlySet.empty<number>();
     for (let i = 0; i < 200_000; i++) set = set.with(i);
