@@ -58,9 +58,10 @@ export class FrameRecorder {
   private readonly inbound = new Map<string, InboundFrame>();
   /** CALLs from the charger being logged or logged, waiting for their answer to leave. */
   private readonly answering = new Map<string, { readonly frame: InboundFrame; readonly written: Promise<void> }>();
-  private readonly outbound = new Map<string, OutboundCall>();
-  private readonly answerErrors = new Map<string, string>();
-  private readonly calls = new WeakMap<object, { context: FrameContext; sent: (messageId: string) => void }>();
+  // Made when first needed: commands and invalid answers are rare, and a gateway holds thousands of connections.
+  private outbound: Map<string, OutboundCall> | undefined;
+  private answerErrors: Map<string, string> | undefined;
+  private calls: WeakMap<object, { context: FrameContext; sent: (messageId: string) => void }> | undefined;
   private lastInbound: InboundFrame | undefined;
 
   constructor(
@@ -76,15 +77,15 @@ export class FrameRecorder {
     });
     client.on('call', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
       if (!outbound) return;
-      const watched = typeof payload[3] === 'object' && payload[3] !== null ? this.calls.get(payload[3]) : undefined;
+      const watched = typeof payload[3] === 'object' && payload[3] !== null ? this.calls?.get(payload[3]) : undefined;
       if (watched === undefined) return;
-      this.outbound.set(String(payload[1]), { action: String(payload[2]), at: Date.now(), context: watched.context });
+      (this.outbound ??= new Map()).set(String(payload[1]), { action: String(payload[2]), at: Date.now(), context: watched.context });
       watched.sent(String(payload[1]));
     });
     client.on('strictValidationFailure', (event: { messageId: string; outbound: boolean; isCall: boolean; error: Error }) => {
       const text = event.error.message;
       if (event.outbound) {
-        if (!event.isCall) this.answerErrors.set(event.messageId, text);
+        if (!event.isCall) (this.answerErrors ??= new Map()).set(event.messageId, text);
       } else if (event.isCall) {
         const frame = this.inbound.get(event.messageId);
         if (frame !== undefined) frame.error = text;
@@ -108,7 +109,7 @@ export class FrameRecorder {
 
   /** Watches an outbound CALL by its params object: `sent` receives the message id ocpp-rpc gives it. */
   watchCall(params: object, context: FrameContext, sent: (messageId: string) => void): void {
-    this.calls.set(params, { context, sent });
+    (this.calls ??= new WeakMap()).set(params, { context, sent });
   }
 
   /** Logs a CALL from the charger before it is answered (unless annotate did); resolves once it is durable. */
@@ -128,7 +129,7 @@ export class FrameRecorder {
     for (const frame of this.inbound.values()) this.logInbound(frame);
     this.inbound.clear();
     this.answering.clear();
-    this.outbound.clear();
+    this.outbound?.clear();
   }
 
   private onInbound(raw: string): void {
@@ -153,8 +154,8 @@ export class FrameRecorder {
       this.logInbound(frame);
       return;
     }
-    const call = this.outbound.get(parsed.messageId);
-    this.outbound.delete(parsed.messageId);
+    const call = this.outbound?.get(parsed.messageId);
+    this.outbound?.delete(parsed.messageId);
     this.emit(FrameDirection.FROM_CHARGER, parsed, frame.raw, frame.at, {
       action: call?.action ?? '',
       latencyMs: call === undefined ? 0 : frame.at - call.at,
@@ -171,8 +172,8 @@ export class FrameRecorder {
       return;
     }
     if (parsed.type === FrameType.CALL) {
-      let call = this.outbound.get(parsed.messageId);
-      if (call === undefined) this.outbound.set(parsed.messageId, (call = { action: parsed.action, at, context: {} }));
+      let call = this.outbound?.get(parsed.messageId);
+      if (call === undefined) (this.outbound ??= new Map()).set(parsed.messageId, (call = { action: parsed.action, at, context: {} }));
       this.emit(FrameDirection.TO_CHARGER, parsed, raw, at, { action: parsed.action, context: call.context });
       return;
     }
@@ -182,8 +183,8 @@ export class FrameRecorder {
       this.inbound.delete(parsed.messageId);
       this.logInbound(call);
     }
-    const validationError = this.answerErrors.get(parsed.messageId) ?? '';
-    this.answerErrors.delete(parsed.messageId);
+    const validationError = this.answerErrors?.get(parsed.messageId) ?? '';
+    this.answerErrors?.delete(parsed.messageId);
     this.emit(FrameDirection.TO_CHARGER, parsed, raw, at, {
       action: call?.parsed?.action ?? '',
       latencyMs: call === undefined ? 0 : at - call.at,
