@@ -90,8 +90,7 @@ export class LocationPublisher implements OnModuleInit {
     const partner = await this.partners.get(listed.id);
     const registered = partner?.status === 'REGISTERED';
     const state = registered ? await this.locations.get(locationId) : undefined;
-    const scope = await this.scopes.get(listed.id);
-    const after = state ? this.viewOf(state, scope) : undefined;
+    const after = state ? this.viewOf(state, await this.scopes.get(listed.id)) : undefined;
     const stored = await this.readModels.get<LocationViewDocument>(OCPI_LOCATION_VIEWS.name, id);
     const before = stored?.data.location;
     const pushes = locationPushes(before, after, at);
