@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { FrameDirection, FrameType, timestampFromMs, type OcppVersion } from '@roamgate/contracts';
 import type { FrameRecord } from '../projections/ocpp-message.projection';
+import { SlotMap } from './slot-map';
 
 export interface FrameContext {
   sessionId?: string;
@@ -55,9 +56,9 @@ function parse(raw: string): Parsed | undefined {
  * Validation errors reported by ocpp-rpc's strict mode land on the frame that failed.
  */
 export class FrameRecorder {
-  private readonly inbound = new Map<string, InboundFrame>();
+  private readonly inbound = new SlotMap<string, InboundFrame>();
   /** CALLs from the charger being logged or logged, waiting for their answer to leave. */
-  private readonly answering = new Map<string, { readonly frame: InboundFrame; readonly written: Promise<void> }>();
+  private readonly answering = new SlotMap<string, { readonly frame: InboundFrame; readonly written: Promise<void> }>();
   // Made when first needed: commands and invalid answers are rare, and a gateway holds thousands of connections.
   private outbound: Map<string, OutboundCall> | undefined;
   private answerErrors: Map<string, string> | undefined;

@@ -18,6 +18,7 @@ import { FrameRecorder } from './frame-recorder';
 import { ocpp16Handlers } from './handlers-16';
 import { ocpp201Handlers } from './handlers-201';
 import { RemoteStartRecovery } from './remote-start-recovery';
+import { SlotMap } from './slot-map';
 import { TransactionIndex } from './transaction-index';
 
 export const OCPP_PATH = '/ocpp/';
@@ -63,6 +64,18 @@ class ActionValidator extends Validator {
     if (action !== undefined && !this.actions.has(action)) throw createRPCError('NotImplemented', `Unable to handle '${action}' calls`);
     return super.validate(schemaId, params);
   }
+}
+
+/**
+ * Gives the connection's table of CALLs being answered (ocpp-rpc's `_pendingResponses`, a Map that every CALL empties
+ * again) a SlotMap instead, for the reason SlotMap gives. Only while ocpp-rpc keeps it as an empty Map, as 2.x does:
+ * anything else is left alone (slot-map.unit.spec checks the version the project uses). Returns whether it did.
+ */
+export function keepPendingResponsesInSlots(client: object): boolean {
+  const pending = (client as { _pendingResponses?: unknown })._pendingResponses;
+  if (!(pending instanceof Map) || pending.size !== 0) return false;
+  (client as { _pendingResponses: unknown })._pendingResponses = new SlotMap();
+  return true;
 }
 
 /** The OCPP-J endpoint `/ocpp/<chargePointId>` on the process's HTTP port. */
@@ -172,6 +185,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private onClient(client: ServerClient): void {
+    keepPendingResponsesInSlots(client);
     const subprotocol = client.protocol as Subprotocol | undefined;
     if (subprotocol === undefined || !SUBPROTOCOLS.includes(subprotocol)) {
       void client.close({ code: 1002, reason: 'No supported OCPP subprotocol; offer ocpp1.6 or ocpp2.0.1' });
