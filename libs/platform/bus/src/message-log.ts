@@ -29,7 +29,10 @@ interface MessageRow {
   headers: string;
 }
 
-/** Messages kept in memory per partition (between this and twice as many), for the groups that read what was just appended. */
+/**
+ * Messages kept in memory per partition at most (between this and twice as many), for the groups that read what was
+ * just appended; fewer once every group of this process on the partition has consumed them.
+ */
 const TAIL_SIZE = 1_000;
 
 interface PendingCommit {
@@ -54,6 +57,8 @@ export class MessageLog {
   private readonly db: DatabaseSync;
   private readonly partitionsByTopic = new Map<string, number>();
   private readonly tails = new Map<string, StoredMessage[]>();
+  /** Per partition, the next offset of each group that joined it through this log, as the group commits. */
+  private readonly consumed = new Map<string, Map<string, number>>();
   private readonly pendingCommits = new Map<string, PendingCommit>();
   private commitsScheduled = false;
   private readonly statements: Record<
@@ -163,6 +168,11 @@ export class MessageLog {
     return last !== undefined && last.offset + 1 === offset;
   }
 
+  /** How many messages of the partition are held in memory (for tests and diagnostics). */
+  tailSize(topic: string, partition: number): number {
+    return this.tails.get(partitionId(topic, partition))?.length ?? 0;
+  }
+
   read(topic: string, partition: number, fromOffset: number, limit: number): StoredMessage[] {
     const tail = this.tails.get(partitionId(topic, partition));
     const first = tail?.[0]?.offset;
@@ -194,6 +204,7 @@ export class MessageLog {
         this.statements.joinGroup.run(group, topic, partition);
         const row = this.statements.committed.get(group, topic, partition) as { next_offset: number };
         next.push(row.next_offset);
+        this.consumedBy(topic, partition).set(group, row.next_offset);
       }
       return next;
     });
@@ -201,6 +212,7 @@ export class MessageLog {
 
   /** Written later, with other commits; see the class comment. */
   commit(group: string, topic: string, partition: number, nextOffset: number): void {
+    this.noteConsumed(group, topic, partition, nextOffset);
     const id = `${group}\u0000${partitionId(topic, partition)}`;
     const pending = this.pendingCommits.get(id);
     if (pending === undefined) this.pendingCommits.set(id, { group, topic, partition, nextOffset });
@@ -243,6 +255,7 @@ export class MessageLog {
       this.statements.commit.run(consumed.offset + 1, group, consumed.topic, consumed.partition);
       return stored;
     });
+    this.noteConsumed(group, consumed.topic, consumed.partition, consumed.offset + 1);
     this.remember(appended!);
     return { topic: appended!.topic, partition: appended!.partition };
   }
@@ -307,6 +320,33 @@ export class MessageLog {
     }
     tail.push(message);
     if (tail.length >= 2 * TAIL_SIZE) tail.splice(0, TAIL_SIZE);
+    // What every group here has consumed goes: in memory only as long as consumers lag (milliseconds, normally), so
+    // the messages die young instead of reaching the old generation and making major collections more frequent.
+    const floor = this.floorOf(id);
+    let drop = 0;
+    while (drop < tail.length - 1 && tail[drop]!.offset < floor) drop++;
+    if (drop > 0) tail.splice(0, drop);
+  }
+
+  private consumedBy(topic: string, partition: number): Map<string, number> {
+    const id = partitionId(topic, partition);
+    let groups = this.consumed.get(id);
+    if (groups === undefined) this.consumed.set(id, (groups = new Map()));
+    return groups;
+  }
+
+  private noteConsumed(group: string, topic: string, partition: number, nextOffset: number): void {
+    const groups = this.consumedBy(topic, partition);
+    if ((groups.get(group) ?? -1) < nextOffset) groups.set(group, nextOffset);
+  }
+
+  /** The lowest next offset of the groups that joined the partition here; 0 (keep everything) when none did. */
+  private floorOf(id: string): number {
+    const groups = this.consumed.get(id);
+    if (groups === undefined || groups.size === 0) return 0;
+    let floor = Number.MAX_SAFE_INTEGER;
+    for (const next of groups.values()) if (next < floor) floor = next;
+    return floor;
   }
 
   /** A topic keeps the partition count it was created with, so a key keeps its partition across restarts. */
