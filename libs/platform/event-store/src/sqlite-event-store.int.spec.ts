@@ -164,6 +164,51 @@ describe('sqlite event store shared by two processes', () => {
 });
 
 describe('sqlite event store subscriptions right behind the appends', () => {
+  it('are served from memory only for what some subscription has not read yet', async () => {
+    const { dir, file } = tempFile();
+    const store = await openSqliteEventStore({ file, pollIntervalMs: 10 });
+    const fast: number[] = [];
+    const slow: number[] = [];
+    let releaseSlow!: () => void;
+    const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
+    const append = (i: number) => store.append(`s-${i}`, [{ id: randomUUID(), type: 'E', data: { i } }], { expectedRevision: 'no_stream' });
+    const until = async (done: () => boolean, what: string) => {
+      const deadline = Date.now() + 5_000;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const fastSub = store.subscribeToAll({ checkpointId: 'fast', handler: async (event) => void fast.push(event.position) });
+    const slowSub = store.subscribeToAll({
+      checkpointId: 'slow',
+      handler: async (event) => {
+        await slowGate;
+        slow.push(event.position);
+      },
+    });
+    try {
+      for (let i = 1; i <= 5; i++) await append(i);
+      await until(() => fast.length === 5, 'the fast subscription');
+      await append(6);
+      // The slow one is still on its first event: every row after the position it asked to read after stays.
+      assert.equal(store.recentEventsHeld(), 6);
+      releaseSlow();
+      await until(() => slow.length === 6 && fast.length === 6, 'both subscriptions');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await append(7);
+      assert.ok(store.recentEventsHeld() <= 2, `read by both: only the newest rows are kept, held ${store.recentEventsHeld()}`);
+      await until(() => slow.length === 7 && fast.length === 7, 'the last append');
+      assert.deepEqual(slow, [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(fast, slow);
+    } finally {
+      await fastSub.stop();
+      await slowSub.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('deliver exactly what is stored, in position order, when another connection appends in between', async () => {
     const { dir, file } = tempFile();
     const store = await openSqliteEventStore({ file, pollIntervalMs: 10 });

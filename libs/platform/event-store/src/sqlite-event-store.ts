@@ -41,8 +41,8 @@ const COLUMNS = 'position, event_id, stream_id, revision, type, data, metadata, 
 const SUBSCRIPTION_PAGE = 500;
 /**
  * Events this process committed last, for subscriptions that follow close behind the appends (the relay reads within
- * its linger of 20 ms). Few enough that they die young: kept longer, under charger load they reached the old
- * generation and lengthened its collections, which stalled the event loop.
+ * its linger of 20 ms), at most. Fewer once every subscription has read them (see rememberCommitted): kept longer,
+ * under charger load they reached the old generation, whose collections stall the event loop.
  */
 const RECENT_EVENTS = 512;
 
@@ -120,6 +120,8 @@ export class SqliteEventStore implements EventStore {
     getCheckpoint: StatementSync;
   };
   private readonly subscriptions = new Set<SqliteSubscription>();
+  /** Each live subscription's reader: the position it last asked to read after (-1 until it first asks). */
+  private readonly readers = new Set<{ lastFileRead: number; after: number }>();
   /**
    * The rows of the last RECENT_EVENTS events appended through this store, by position (Map order: oldest first).
    * A subscription reading right behind the appends is served from here instead of a SQLite read that, after every
@@ -250,8 +252,11 @@ export class SqliteEventStore implements EventStore {
         });
       });
     });
+    // What every subscription has read goes now, so that rows normally live milliseconds and die young.
+    let floor = Number.POSITIVE_INFINITY;
+    for (const reader of this.readers) floor = Math.min(floor, reader.after);
     for (const position of this.recent.keys()) {
-      if (this.recent.size <= RECENT_EVENTS) break;
+      if (this.recent.size <= RECENT_EVENTS && position > floor) break;
       this.recent.delete(position);
     }
   }
@@ -260,7 +265,8 @@ export class SqliteEventStore implements EventStore {
    * The events after `position`, from the recent rows while they follow on without a gap (a gap is an append of
    * another process sharing the file, or a row already dropped): a prefix of what SQLite returns, so never a skip.
    */
-  private readAfter(position: number, maxCount: number, reader: { lastFileRead: number }): RecordedEvent[] {
+  private readAfter(position: number, maxCount: number, reader: { lastFileRead: number; after: number }): RecordedEvent[] {
+    reader.after = position;
     const events: RecordedEvent[] = [];
     for (let next = position + 1; events.length < maxCount; next += 1) {
       const row = this.recent.get(next);
@@ -315,6 +321,11 @@ export class SqliteEventStore implements EventStore {
     return (rows as unknown as EventRow[]).map(toRecorded);
   }
 
+  /** How many recently committed events are held in memory for subscriptions (for tests and diagnostics). */
+  recentEventsHeld(): number {
+    return this.recent.size;
+  }
+
   subscribeToAll(options: SubscribeToAllOptions): Subscription {
     this.assertOpen();
     const { maxBatchSize } = options;
@@ -322,8 +333,9 @@ export class SqliteEventStore implements EventStore {
       throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     }
     const { head } = this.statements;
-    /** When this subscription last read the file (see readAfter). */
-    const reader = { lastFileRead: 0 };
+    /** When this subscription last read the file, and after which position it last read (see readAfter). */
+    const reader = { lastFileRead: 0, after: -1 };
+    this.readers.add(reader);
     const log: SubscribedLog = {
       head: () => (head.get() as { position: number | null }).position ?? 0,
       readAfter: (position, maxCount) => this.readAfter(position, maxCount, reader),
@@ -337,6 +349,7 @@ export class SqliteEventStore implements EventStore {
     };
     const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, async () => {
       this.subscriptions.delete(subscription);
+      this.readers.delete(reader);
       // A stopped subscription's checkpoint is on disk when stop() resolves, for whoever resumes it.
       const { checkpointId } = options;
       if (!this.closed && (this.pendingCheckpoints.has(checkpointId) || this.checkpointsInFlight.has(checkpointId))) {
