@@ -95,4 +95,33 @@ describe('AggregateRepository', () => {
     assert.deepEqual(reads.slice(3), [undefined, undefined], 'the least recently used stream was dropped');
     await store.close();
   });
+
+  it('with cachedStreams, drops a stream not used since it was kept before one that was', async () => {
+    const store = await openSqliteEventStore({ file: ':memory:' });
+    const reads: { streamId: string; from: number | undefined }[] = [];
+    const spying: EventStore = Object.create(store, {
+      readStream: {
+        value: (streamId: string, options?: { fromRevision?: number }) => {
+          reads.push({ streamId, from: options?.fromRevision });
+          return store.readStream(streamId, options);
+        },
+      },
+    });
+    const repo = new AggregateRepository(spying, { cachedStreams: 2 });
+    const add = () => [{ type: 'Add' as const, by: 1, limit: 100 }];
+    await repo.handle('counter-a', counter, codec, add);
+    await repo.handle('counter-b', counter, codec, add);
+    await repo.handle('counter-a', counter, codec, add);
+    await repo.handle('counter-c', counter, codec, add);
+    reads.length = 0;
+    assert.deepEqual(await repo.load('counter-a', counter, codec), { state: 2, revision: 1 });
+    assert.deepEqual(await repo.load('counter-c', counter, codec), { state: 1, revision: 0 });
+    assert.deepEqual(await repo.load('counter-b', counter, codec), { state: 1, revision: 0 });
+    assert.deepEqual(reads, [
+      { streamId: 'counter-a', from: 2 },
+      { streamId: 'counter-c', from: 1 },
+      { streamId: 'counter-b', from: undefined },
+    ], 'a and c were kept (read from their kept revision on), b was dropped (read whole)');
+    await store.close();
+  });
 });

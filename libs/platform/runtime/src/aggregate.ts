@@ -24,7 +24,7 @@ export interface AggregateRepositoryOptions {
   /** Tries of load-decide-append when a concurrent writer wins; default 5. */
   readonly maxAttempts?: number;
   /**
-   * Streams whose folded state is kept between calls, least recently used dropped first; default 0. A kept
+   * Streams whose folded state is kept between calls, about the least recently used dropped first; default 0. A kept
    * state is decided on without reading the stream: the append's expected revision tells whether anything
    * was written meanwhile, and only then is the stream read from the kept revision on and the decision made
    * again; so is a decision that refuses or does nothing. Meant for streams written often by one process,
@@ -33,10 +33,13 @@ export interface AggregateRepositoryOptions {
   readonly cachedStreams?: number;
 }
 
+/** Updated in place: a stream decided on every few seconds (a session's meter values) keeps one entry and key. */
 interface Folded {
-  readonly decider: object;
-  readonly state: unknown;
-  readonly revision: number;
+  decider: object;
+  state: unknown;
+  revision: number;
+  /** Used since the eviction sweep last passed it (second chance). */
+  used: boolean;
 }
 
 /**
@@ -59,10 +62,10 @@ export class AggregateRepository {
   }
 
   async load<State, Event>(streamId: string, decider: Decider<State, never, Event>, codec: EventCodec<Event>): Promise<{ state: State; revision: number }> {
-    const kept = this.folded.get(streamId);
-    const from = kept?.decider === decider ? kept : undefined;
+    // A copy: the kept entry is updated in place, perhaps by another call while this one reads.
+    const from = this.kept<State>(streamId, decider);
     const recorded = await this.store.readStream(streamId, from === undefined ? {} : { fromRevision: from.revision + 1 });
-    let state = from === undefined ? decider.initialState() : (from.state as State);
+    let state = from === undefined ? decider.initialState() : from.state;
     for (const event of recorded) state = decider.evolve(state, codec.fromStored(event));
     const revision = recorded.length ? recorded[recorded.length - 1]!.revision : (from?.revision ?? -1);
     this.keep(streamId, decider, state, revision);
@@ -115,14 +118,36 @@ export class AggregateRepository {
 
   private kept<State>(streamId: string, decider: object): { state: State; revision: number } | undefined {
     const kept = this.folded.get(streamId);
-    return kept?.decider === decider ? { state: kept.state as State, revision: kept.revision } : undefined;
+    if (kept?.decider !== decider) return undefined;
+    kept.used = true;
+    return { state: kept.state as State, revision: kept.revision };
   }
 
-  /** Only a state folded from stored events is kept, so the kept revision is always a prefix of the stream. */
+  /**
+   * Only a state folded from stored events is kept, so the kept revision is always a prefix of the stream. Eviction is
+   * second chance (close to least recently used): the oldest entry goes unless it was used since it was last passed,
+   * in which case it goes to the back. Unlike moving every used entry to the back of the Map, that leaves the Map
+   * alone on a hit: re-inserting on every meter value made each hit a new key string and hash-table garbage that
+   * lived long enough to reach the old generation.
+   */
   private keep(streamId: string, decider: object, state: unknown, revision: number): void {
     if (this.cachedStreams <= 0 || revision < 0) return;
-    this.folded.delete(streamId);
-    this.folded.set(streamId, { decider, state, revision });
-    if (this.folded.size > this.cachedStreams) this.folded.delete(this.folded.keys().next().value!);
+    const kept = this.folded.get(streamId);
+    if (kept !== undefined) {
+      kept.decider = decider;
+      kept.state = state;
+      kept.revision = revision;
+      kept.used = true;
+      return;
+    }
+    while (this.folded.size >= this.cachedStreams) {
+      const [oldestId, oldest] = this.folded.entries().next().value!;
+      this.folded.delete(oldestId);
+      if (oldest.used) {
+        oldest.used = false;
+        this.folded.set(oldestId, oldest);
+      }
+    }
+    this.folded.set(streamId, { decider, state, revision, used: false });
   }
 }
