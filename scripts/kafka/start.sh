@@ -169,12 +169,15 @@ rm -f "$logs"/server.log.[0-9]*
 # setsid: the broker outlives this script and the terminal it ran in; stop.sh ends it by pid.
 setsid "$java" -cp "$classpath" "${jvm[@]}" kafka.Kafka "$dir/server.properties" \
   </dev/null >"$logs/stdout.log" 2>&1 &
-echo $! >"$pidfile"
-say "starting broker (pid $!) on $brokers, logs in $logs"
+launched=$!
+echo "$launched" >"$pidfile"
+say "starting broker (pid $launched) on $brokers, logs in $logs"
 
 deadline=$((SECONDS + start_timeout))
 until port_open "$port" && grep -q "Kafka Server started" "$logs/server.log" 2>/dev/null; do
-  if ! broker_pid >/dev/null; then
+  # By pid, not by command line: until the child has exec'd java its command line is still this script's, and on a
+  # busy machine the first check came before that and took a starting broker for a dead one.
+  if ! kill -0 "$launched" 2>/dev/null; then
     tail -n 40 "$logs/server.log" "$logs/stdout.log" >&2 2>/dev/null || true
     say "the broker exited during start-up"
     exit 1
