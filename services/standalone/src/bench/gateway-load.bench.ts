@@ -7,9 +7,9 @@
 // measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
 // `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline. Each standalone process also reports its event
-// loop (utilisation, longest delay, seconds with a delay over 50 ms) and its heap growth, from loop-stats.js, and the
-// relay's and the consumer groups' backlog at the end of the measured window (what the services downstream of the
-// gateway had not done yet).
+// loop (utilisation, longest delay, seconds with a delay over 50 ms), its old generation's growth and its garbage
+// collections, from loop-stats.js, and the relay's and the consumer groups' backlog at the end of the measured window
+// (what the services downstream of the gateway had not done yet).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -387,13 +387,15 @@ function printStandalone(label: string, r: StandaloneResult): void {
   );
   console.log(
     `  ${label.padEnd(11)} event loop: ${Math.round(r.loopUtilization * 100)}% busy, delay max ${r.loopMaxDelayMs} ms, ${r.loopSecondsOver50Ms} of ${r.loopSeconds} s with a delay over 50 ms; ` +
-      `heap grew ${r.heapGrowthMbPerSec} MB/s between ${r.heapCollections} large collections`,
+      `old generation grew ${r.oldGenerationGrowthMbPerSec} MB/s; ${r.majorCollections} major collections (longest ${r.majorCollectionMaxMs} ms), ` +
+      `${r.scavengesPerSec} scavenges/s (${r.scavengeAvgMs} ms each)`,
   );
 }
 
 /**
  * The measured window's seconds from loop-stats.js: utilisation, the longest event-loop delay, how many seconds had a
- * delay over 50 ms, and how fast the heap grew between large collections (a drop of a fifth or more).
+ * delay over 50 ms, how fast the old generation grew (what reaches it sets how often major collections come) and
+ * the collections themselves.
  */
 function loopStats(file: string, from: number, to: number) {
   const samples = (existsSync(file) ? readFileSync(file, 'utf8') : '')
@@ -401,22 +403,19 @@ function loopStats(file: string, from: number, to: number) {
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as LoopSample)
     .filter((sample) => sample.at > from && sample.at <= to + 1_000);
-  let grown = 0;
-  let collections = 0;
-  samples.forEach((sample, i) => {
-    const before = samples[i - 1];
-    if (before === undefined) return;
-    if (sample.heapUsedMb >= before.heapUsedMb) grown += sample.heapUsedMb - before.heapUsedMb;
-    else if (sample.heapUsedMb <= before.heapUsedMb * 0.8) collections += 1;
-  });
   const seconds = samples.length;
+  const sum = (pick: (s: LoopSample) => number) => samples.reduce((total, s) => total + pick(s), 0);
+  const scavenges = sum((s) => s.scavenges);
   return {
     loopSeconds: seconds,
-    loopUtilization: seconds === 0 ? 0 : round(samples.reduce((sum, s) => sum + s.utilization, 0) / seconds, 2),
+    loopUtilization: seconds === 0 ? 0 : round(sum((s) => s.utilization) / seconds, 2),
     loopMaxDelayMs: Math.max(0, ...samples.map((s) => s.maxDelayMs)),
     loopSecondsOver50Ms: samples.filter((s) => s.maxDelayMs > 50).length,
-    heapGrowthMbPerSec: seconds < 2 ? 0 : round(grown / (seconds - 1)),
-    heapCollections: collections,
+    oldGenerationGrowthMbPerSec: seconds === 0 ? 0 : round(sum((s) => s.oldGrownMb) / seconds),
+    majorCollections: sum((s) => s.majors),
+    majorCollectionMaxMs: Math.max(0, ...samples.map((s) => s.majorMaxMs)),
+    scavengesPerSec: seconds === 0 ? 0 : round(scavenges / seconds),
+    scavengeAvgMs: scavenges === 0 ? 0 : round(sum((s) => s.scavengeMs) / scavenges),
   };
 }
 
