@@ -119,9 +119,8 @@ export class SqliteEventStore implements EventStore {
     head: StatementSync;
     getCheckpoint: StatementSync;
   };
-  private readonly subscriptions = new Set<SqliteSubscription>();
-  /** Each live subscription's reader: the position it last asked to read after (-1 until it first asks). */
-  private readonly readers = new Set<{ lastFileRead: number; after: number }>();
+  /** Each live subscription with its reader (see readAfter). */
+  private readonly subscriptions = new Map<SqliteSubscription, Reader>();
   /**
    * The rows of the last RECENT_EVENTS events appended through this store, by position (Map order: oldest first).
    * A subscription reading right behind the appends is served from here instead of a SQLite read that, after every
@@ -212,7 +211,7 @@ export class SqliteEventStore implements EventStore {
         for (const [id, position] of checkpoints) if (this.checkpointsInFlight.get(id) === position) this.checkpointsInFlight.delete(id);
         this.rememberCommitted(recordedAt, group, outcomes);
         group.forEach((append, i) => settle(append, outcomes[i]!));
-        if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions) subscription.wake();
+        if (outcomes.some((outcome) => outcome.ok)) for (const subscription of this.subscriptions.keys()) subscription.wake();
       },
       (error: unknown) => {
         for (const [id, position] of checkpoints) {
@@ -254,7 +253,7 @@ export class SqliteEventStore implements EventStore {
     });
     // What every subscription has read goes now, so that rows normally live milliseconds and die young.
     let floor = Number.POSITIVE_INFINITY;
-    for (const reader of this.readers) floor = Math.min(floor, reader.after);
+    for (const reader of this.subscriptions.values()) floor = Math.min(floor, reader.after);
     for (const position of this.recent.keys()) {
       if (this.recent.size <= RECENT_EVENTS && position > floor) break;
       this.recent.delete(position);
@@ -265,7 +264,7 @@ export class SqliteEventStore implements EventStore {
    * The events after `position`, from the recent rows while they follow on without a gap (a gap is an append of
    * another process sharing the file, or a row already dropped): a prefix of what SQLite returns, so never a skip.
    */
-  private readAfter(position: number, maxCount: number, reader: { lastFileRead: number; after: number }): RecordedEvent[] {
+  private readAfter(position: number, maxCount: number, reader: Reader): RecordedEvent[] {
     reader.after = position;
     const events: RecordedEvent[] = [];
     for (let next = position + 1; events.length < maxCount; next += 1) {
@@ -333,9 +332,7 @@ export class SqliteEventStore implements EventStore {
       throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     }
     const { head } = this.statements;
-    /** When this subscription last read the file, and after which position it last read (see readAfter). */
-    const reader = { lastFileRead: 0, after: -1 };
-    this.readers.add(reader);
+    const reader: Reader = { lastFileRead: 0, after: -1 };
     const log: SubscribedLog = {
       head: () => (head.get() as { position: number | null }).position ?? 0,
       readAfter: (position, maxCount) => this.readAfter(position, maxCount, reader),
@@ -349,14 +346,13 @@ export class SqliteEventStore implements EventStore {
     };
     const subscription = new SqliteSubscription(log, options, this.pollIntervalMs, async () => {
       this.subscriptions.delete(subscription);
-      this.readers.delete(reader);
       // A stopped subscription's checkpoint is on disk when stop() resolves, for whoever resumes it.
       const { checkpointId } = options;
       if (!this.closed && (this.pendingCheckpoints.has(checkpointId) || this.checkpointsInFlight.has(checkpointId))) {
         await this.flush();
       }
     });
-    this.subscriptions.add(subscription);
+    this.subscriptions.set(subscription, reader);
     return subscription;
   }
 
@@ -373,7 +369,7 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    await Promise.all([...this.subscriptions.keys()].map((s) => s.stop()));
     this.closed = true;
     await this.flush();
     await this.committer.close();
@@ -407,6 +403,14 @@ function threadCommitter(file: string, synchronous: 'FULL' | 'NORMAL'): Committe
 }
 
 /** What a subscription needs from the store, synchronously. */
+/** What the store knows of a subscription's reading. */
+interface Reader {
+  /** When it last read the file. */
+  lastFileRead: number;
+  /** The position it last asked to read after (-1 until it first asks): rows up to it are no longer needed for it. */
+  after: number;
+}
+
 interface SubscribedLog {
   head(): number;
   readAfter(position: number, maxCount: number): RecordedEvent[];
