@@ -1,10 +1,9 @@
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
-import { timestampDate, timestampFromDate, type EventMessage } from '@roamgate/contracts';
+import { timestampDate, timestampFromDate } from '@roamgate/contracts';
 import type { EventStore } from '@roamgate/event-store';
-import { newEventId, WrongExpectedRevisionError } from '@roamgate/event-store';
 import { validatePartnerProfile } from '@roamgate/reconciliation';
-import { EVENT_STORE } from '@roamgate/runtime';
-import { reconEvent, reconEventCodec, settingsStream } from '../recon-events';
+import { AggregateRepository, EVENT_STORE, type Decider } from '@roamgate/runtime';
+import { reconEvent, reconEventCodec, settingsStream, type ReconEvent, type ReconEventOf } from '../recon-events';
 
 export type FileFormat = 'csv' | 'json' | 'jsonl';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'json', 'jsonl'];
@@ -83,71 +82,66 @@ export function mappingOf(value: unknown, fallback: Record<string, unknown>): Re
   return value as Record<string, unknown>;
 }
 
-/** Tries of an update that lost the race for the settings stream to another update. */
-const MAX_UPDATE_ATTEMPTS = 5;
+type SettingsUpdated = ReconEventOf<'ReconSettingsUpdated'>;
+
+/** A settings stream: the latest ReconSettingsUpdated is the settings; an update is decided as the event itself. */
+const settingsDecider: Decider<SettingsUpdated['data'] | undefined, SettingsUpdated, ReconEvent> = {
+  initialState: () => undefined,
+  decide: (updated) => [updated],
+  evolve(_state, event) {
+    if (event.type !== 'ReconSettingsUpdated') throw new Error(`settings stream: unexpected ${event.type}`);
+    return event.data;
+  },
+};
 
 /** Per-partner mapping and tolerances, kept in the stream recon-settings-<partner>; the latest event wins. */
 @Injectable()
 export class PartnerSettingsService {
-  constructor(@Inject(EVENT_STORE) private readonly events: EventStore) {}
+  private readonly repository: AggregateRepository;
 
-  async get(partnerId: string): Promise<PartnerSettings> {
-    return (await this.read(partnerId)).settings;
+  constructor(@Inject(EVENT_STORE) events: EventStore) {
+    this.repository = new AggregateRepository(events);
   }
 
-  /** The settings with the revision of the event they come from (-1: none stored yet). */
-  private async read(partnerId: string): Promise<{ settings: PartnerSettings; revision: number }> {
-    const recorded = await this.events.readStream(settingsStream(partnerId));
-    const last = recorded.at(-1);
-    if (last === undefined) return { settings: { partnerId, mapping: DEFAULT_MAPPING, tolerances: DEFAULT_TOLERANCES, format: null, windowS: null, updatedAt: null }, revision: -1 };
-    const event = reconEventCodec.fromStored(last);
-    if (event.type !== 'ReconSettingsUpdated') throw new Error(`${last.streamId}: unexpected ${event.type}`);
-    return { settings: settingsOf(partnerId, event.data), revision: last.revision };
+  async get(partnerId: string): Promise<PartnerSettings> {
+    const { state } = await this.repository.load(settingsStream(partnerId), settingsDecider, reconEventCodec as never);
+    return settingsOf(partnerId, state);
   }
 
   /**
-   * Fields left out keep their current value. The event is appended on the revision the current value was read
-   * at, so two updates of different fields at the same time both count: the one that loses the race reads again.
+   * Fields left out keep their current value. The event is decided on the settings as stored and appended on their
+   * revision, so two updates of different fields at the same time both count: the one that loses the race is decided
+   * again on the other's result.
    */
   async update(partnerId: string, input: { mapping?: unknown; tolerances?: unknown; format?: FileFormat | null; windowS?: unknown }): Promise<PartnerSettings> {
-    for (let attempt = 1; ; attempt++) {
-      const { settings, revision } = await this.read(partnerId);
-      try {
-        return settingsOf(partnerId, await this.append(partnerId, settings, revision, input));
-      } catch (error) {
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_UPDATE_ATTEMPTS) throw error;
-      }
-    }
-  }
-
-  private async append(
-    partnerId: string,
-    current: PartnerSettings,
-    revision: number,
-    input: { mapping?: unknown; tolerances?: unknown; format?: FileFormat | null; windowS?: unknown },
-  ): Promise<EventMessage<'ReconSettingsUpdated'>> {
-    const mapping = mappingOf(input.mapping, current.mapping);
-    const tolerances = tolerancesOf(input.tolerances, current.tolerances);
-    const format = input.format === undefined ? current.format : input.format;
-    const windowS = windowOf(input.windowS, current.windowS);
-    const profile = validatePartnerProfile({ partnerId, format: format ?? 'csv', mapping, tolerances, ...(windowS === null ? {} : { windowS }) });
-    if (!profile.ok) throw new BadRequestException(profile.errors.join('; '));
-    const event = reconEvent('ReconSettingsUpdated', {
-      partnerId,
-      occurredAt: timestampFromDate(new Date()),
-      mappingJson: JSON.stringify(mapping),
-      tolerances,
-      defaultFormat: format ?? '',
-      windowS: windowS ?? 0,
-    });
-    await this.events.append(settingsStream(partnerId), [{ id: newEventId(), ...reconEventCodec.toStored(event), metadata: {} }], {
-      expectedRevision: revision < 0 ? 'no_stream' : revision,
-    });
-    return event.data;
+    const { state } = await this.repository.handle(settingsStream(partnerId), settingsDecider, reconEventCodec as never, (stored) => [
+      updatedSettings(settingsOf(partnerId, stored), input),
+    ]);
+    return settingsOf(partnerId, state);
   }
 }
 
-function settingsOf(partnerId: string, e: EventMessage<'ReconSettingsUpdated'>): PartnerSettings {
+function updatedSettings(current: PartnerSettings, input: { mapping?: unknown; tolerances?: unknown; format?: FileFormat | null; windowS?: unknown }): SettingsUpdated {
+  const { partnerId } = current;
+  const mapping = mappingOf(input.mapping, current.mapping);
+  const tolerances = tolerancesOf(input.tolerances, current.tolerances);
+  const format = input.format === undefined ? current.format : input.format;
+  const windowS = windowOf(input.windowS, current.windowS);
+  const profile = validatePartnerProfile({ partnerId, format: format ?? 'csv', mapping, tolerances, ...(windowS === null ? {} : { windowS }) });
+  if (!profile.ok) throw new BadRequestException(profile.errors.join('; '));
+  return reconEvent('ReconSettingsUpdated', {
+    partnerId,
+    occurredAt: timestampFromDate(new Date()),
+    mappingJson: JSON.stringify(mapping),
+    tolerances,
+    defaultFormat: format ?? '',
+    windowS: windowS ?? 0,
+  });
+}
+
+/** The settings a stream's latest event holds; the defaults while none is stored. */
+function settingsOf(partnerId: string, e: SettingsUpdated['data'] | undefined): PartnerSettings {
+  if (e === undefined) return { partnerId, mapping: DEFAULT_MAPPING, tolerances: DEFAULT_TOLERANCES, format: null, windowS: null, updatedAt: null };
   return {
     partnerId,
     mapping: JSON.parse(e.mappingJson) as Record<string, unknown>,
