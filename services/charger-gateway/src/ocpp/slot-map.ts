@@ -57,7 +57,7 @@ export class SlotMap<K, V> implements Iterable<[K, V]> {
 
   *entries(): IterableIterator<[K, V]> {
     if (this.hasSlot) yield [this.slotKey as K, this.slotValue as V];
-    if (this.overflow !== undefined) yield* [...this.overflow.entries()];
+    if (this.overflow !== undefined) yield* this.overflow.entries();
   }
 
   *keys(): IterableIterator<K> {
