@@ -22,6 +22,9 @@ function deliveryFactsOf(cdr: CdrFacts): DeliveryFacts | undefined {
   };
 }
 
+/** The session anomaly the gateway records when it closes a transaction the charger never stopped. */
+const STOP_MISSING = 'STOP_MISSING';
+
 /** Our CDR as the matcher reads it: the issued CDR with its delivery, replay and the charger's facts of its session. */
 export function ourCdrOf(cdr: CdrFacts, session: SessionFacts | undefined, charger: ChargerFacts | undefined, pushes: readonly PushFacts[] = []): OurCdr {
   const delivery = deliveryFactsOf(cdr);
@@ -53,7 +56,8 @@ export function ourCdrOf(cdr: CdrFacts, session: SessionFacts | undefined, charg
             chargePointId: session.chargerId,
             meterStartWh,
             ...(meterStopWh === undefined ? {} : { meterStopWh }),
-            ...(session.stopped ? {} : { stopMissing: true }),
+            // Not stopped, or closed by the gateway because the charger started another transaction in its place.
+            ...(session.stopped && !session.anomalies.includes(STOP_MISSING) ? {} : { stopMissing: true }),
             ...(session.clockSkewS === null ? {} : { clockSkewS: session.clockSkewS }),
             ...(maxPowerW === undefined ? {} : { maxPowerKw: maxPowerW / 1000 }),
             ...(charger?.vendor ? { vendor: charger.vendor } : {}),

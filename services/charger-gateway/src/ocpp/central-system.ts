@@ -36,6 +36,9 @@ export interface IncomingCall<P = unknown> {
 
 export type CallHandler = (call: IncomingCall<never>) => Promise<object>;
 
+/** The sessions the sessions read model shows ACTIVE on a charger (durable: a restarted gateway finds them too). */
+export type OpenSessionsOf = (chargerId: string) => Promise<readonly string[]>;
+
 /** The sessions open on each connector (1.6) or EVSE (2.0.1), for messages that do not name their transaction. */
 export class ActiveSessions {
   private readonly open = new Map<string, string>();
@@ -66,6 +69,7 @@ export class CentralSystem {
     readonly authorizer: TokenAuthorizer,
     readonly remote: RemoteStarts,
     readonly logger: Logger,
+    private readonly openSessionsOf: OpenSessionsOf,
   ) {}
 
   /** BootNotification of either version: Accepted when registered, Pending or Rejected for unknown chargers by policy. */
@@ -96,6 +100,33 @@ export class CentralSystem {
       if (!isChargingDomainError(error)) throw error;
       this.logger.warn(`session ${sessionId}: ${error.message}`);
       return undefined;
+    }
+  }
+
+  /**
+   * After `started` began at `place`: closes the sessions it supersedes there (CloseSupersededSession says which and
+   * how). Candidates are the charger's ACTIVE sessions in the read model and the session this process last saw open at
+   * the place; each session's own stream decides. A failure is logged, not answered: the newer session is recorded
+   * already, and the next start at the place tries again.
+   */
+  async closeSuperseded(started: SessionState, place: string, now: Date): Promise<void> {
+    if (started.startedAt === undefined) return;
+    try {
+      const candidates = new Set(await this.openSessionsOf(started.chargerId));
+      const previous = this.active.get(started.chargerId, place);
+      if (previous !== undefined) candidates.add(previous);
+      candidates.delete(started.sessionId);
+      const supersededBy = { sessionId: started.sessionId, evseId: started.evseId, connectorId: started.connectorId, startedAt: started.startedAt };
+      for (const sessionId of candidates) {
+        const { events } = await this.sessions.handle(sessionStreamName(sessionId), sessionDecider, sessionCodec, (): SessionCommand[] => [
+          { type: 'CloseSupersededSession', sessionId, supersededBy, now },
+        ]);
+        if (events.length > 0) {
+          this.logger.warn(`charger ${started.chargerId} started session ${started.sessionId} at ${place} without stopping session ${sessionId}: closed it at its last reading (STOP_MISSING)`);
+        }
+      }
+    } catch (error) {
+      this.logger.error(`closing the sessions session ${started.sessionId} supersedes: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

@@ -50,7 +50,9 @@ export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> 
       ...(decision?.partnerId === undefined ? {} : { partnerId: decision.partnerId }),
       ...(decision?.authorizationReference === undefined ? {} : { authorizationReference: decision.authorizationReference }),
     };
+    let opens = false;
     const state = await cs.recordSession(sessionId, (current) => {
+      opens = current.status === 'none';
       const commands: SessionCommand[] = [];
       if (current.status === 'none' && params.eventType !== 'Started') {
         commands.push(...ocpp201.transactionEvent(chargerId, { ...params, eventType: 'Started' }, context).filter((c) => c.type === 'StartSession'));
@@ -60,6 +62,7 @@ export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> 
       return commands;
     });
     if (state !== undefined) {
+      if (opens && state.evseId > 0) await cs.closeSuperseded(state, evsePlace(state.evseId), now);
       if (state.status === 'active' && state.evseId > 0) cs.active.set(chargerId, evsePlace(state.evseId), sessionId);
       if (state.status === 'stopped') cs.active.clear(chargerId, evsePlace(state.evseId), sessionId);
     }

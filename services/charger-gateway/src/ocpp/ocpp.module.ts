@@ -4,6 +4,7 @@ import type { EventStore } from '@roamgate/event-store';
 import type { ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, CONFIG, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { MessageLogModule } from '../message-log/message-log.module';
+import { SESSIONS, type SessionDocument } from '../projections/documents';
 import { CentralSystem } from './central-system';
 import { ChargerStreams } from './charger-streams';
 import { ChargerConnections } from './connections';
@@ -17,6 +18,14 @@ import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, TokenCacheConsumer
 import { TransactionIndex } from './transaction-index';
 
 const logger = new Logger('OCPP');
+
+/** A charger has a handful of connectors; more open sessions than this on one charger are not looked at. */
+const OPEN_SESSIONS_LIMIT = 100;
+
+async function openSessionsOf(readModels: ReadModelStore, chargerId: string): Promise<string[]> {
+  const found = await readModels.find<SessionDocument>(SESSIONS, { where: { chargerId, status: 'ACTIVE' }, limit: OPEN_SESSIONS_LIMIT });
+  return found.items.map((doc) => doc.id);
+}
 /** Session states kept folded between messages: every MeterValues appends to its session, which then need not be re-read whole. */
 const CACHED_SESSIONS = 20_000;
 
@@ -54,8 +63,12 @@ const CACHED_SESSIONS = 20_000;
         index: TransactionIndex,
         authorizer: TokenAuthorizer,
         remote: RemoteStarts,
-      ) => new CentralSystem(config, chargers, new AggregateRepository(store, { cachedStreams: CACHED_SESSIONS }), index, authorizer, remote, logger),
-      inject: [CONFIG, ChargerStreams, EVENT_STORE, TransactionIndex, TOKEN_AUTHORIZER, RemoteStarts],
+        readModels: ReadModelStore,
+      ) =>
+        new CentralSystem(config, chargers, new AggregateRepository(store, { cachedStreams: CACHED_SESSIONS }), index, authorizer, remote, logger, (chargerId) =>
+          openSessionsOf(readModels, chargerId),
+        ),
+      inject: [CONFIG, ChargerStreams, EVENT_STORE, TransactionIndex, TOKEN_AUTHORIZER, RemoteStarts, READ_MODELS],
     },
     OcppServer,
   ],

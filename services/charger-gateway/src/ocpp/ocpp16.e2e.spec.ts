@@ -13,7 +13,10 @@ import type { FrameRecord } from '../projections/ocpp-message.projection';
 import { ocpp16Examples } from '@roamgate/domain-charging/testing';
 import type { RPCClient } from 'ocpp-rpc';
 import { waitFor } from '@roamgate/runtime/testing';
+import type { ReadModelStore } from '@roamgate/read-models';
+import { READ_MODELS } from '@roamgate/runtime';
 import { FrameLog } from '../message-log/frame-log';
+import { SESSIONS, type SessionDocument } from '../projections/documents';
 import { startTestGateway, type TestGateway } from './testing/harness';
 
 const PASSWORD = 'correct horse battery staple';
@@ -202,5 +205,49 @@ describe('OCPP 1.6J central system', () => {
     assert.ok(fresh.transactionId > before.transactionId, `${fresh.transactionId} after ${before.transactionId}`);
     const repeated = (await charger.call('StartTransaction', start)) as { transactionId: number };
     assert.equal(repeated.transactionId, before.transactionId);
+  });
+
+  it('closes a session the charger lost when it starts another on the same connector, even across a restart', async () => {
+    const chargerId = 'CP16-LOST';
+    await gateway.register(chargerId, PASSWORD);
+    let lost = await gateway.connect(chargerId, 'ocpp1.6', { password: PASSWORD });
+    const sessionOf = (idTag: string) =>
+      waitFor(async () => (await gateway.frames(chargerId)).find((f) => f.frameType === FrameType.CALL && JSON.parse(f.frame)[3]?.idTag === idTag)?.sessionId, `the session of ${idTag}`, 5_000, 20);
+    const sessionDoc = async (sessionId: string) => (await gateway.app.get<ReadModelStore>(READ_MODELS).get<SessionDocument>(SESSIONS, sessionId))?.data;
+
+    const a = (await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 1, idTag: 'LOST-A', meterStart: 1000, timestamp: iso(600_000) }))) as { transactionId: number };
+    const readingAt = iso(500_000);
+    await lost.call('MeterValues', ocpp16Examples.meterValues({ connectorId: 1, transactionId: a.transactionId, meterValue: [
+      { timestamp: readingAt, sampledValue: [{ value: '2.5', measurand: 'Energy.Active.Import.Register', unit: 'kWh' }] },
+    ] }));
+    const sessionA = await sessionOf('LOST-A');
+    await waitFor(async () => ((await sessionDoc(sessionA))?.lastMeterAt ? true : undefined), 'session A in the read model', 5_000, 20);
+
+    // The restarted gateway has only the read model to tell it that A is still open.
+    await gateway.close({ keepData: true });
+    gateway = await startTestGateway({}, gateway.dataDir);
+    lost = await gateway.connect(chargerId, 'ocpp1.6', { password: PASSWORD });
+    const b = (await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 1, idTag: 'LOST-B', meterStart: 2600, timestamp: iso(60_000) }))) as { transactionId: number; idTagInfo: { status: string } };
+    assert.equal(b.idTagInfo.status, 'Accepted');
+    const sessionB = await sessionOf('LOST-B');
+
+    const [closed] = await gateway.waitForEvents(`session-${sessionA}`, 'SessionStopped');
+    assert.equal(closed!.data.reason, 'Other');
+    assert.equal(closed!.data.meterStopWh, '2500', 'the last reading is the meter stop');
+    assert.equal(timestampMs(closed!.data.occurredAt!), Date.parse(readingAt), 'closed at its last reading, by the charger clock');
+    assert.deepEqual(closed!.data.anomalies, ['STOP_MISSING']);
+    const docA = await waitFor(async () => {
+      const doc = await sessionDoc(sessionA);
+      return doc?.status === 'COMPLETED' ? doc : undefined;
+    }, 'session A completed in the read model', 5_000, 20);
+    assert.deepEqual(docA.anomalies, ['STOP_MISSING']);
+    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 0, 'the newer session stays open');
+
+    // Another connector's transaction closes nothing; a stop the charger finds for A after all changes nothing.
+    await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 2, idTag: 'LOST-C', meterStart: 10, timestamp: iso(30_000) }));
+    await sessionOf('LOST-C');
+    assert.deepEqual(await lost.call('StopTransaction', { transactionId: a.transactionId, meterStop: 4000, timestamp: iso(400_000) }), {});
+    assert.equal((await gateway.events(`session-${sessionA}`, 'SessionStopped')).length, 1);
+    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 0);
   });
 });

@@ -141,4 +141,24 @@ describe('OCPP 2.0.1 central system', () => {
     assert.equal(timestampMs(meter.data.occurredAt!), Date.parse(updatedAt), 'the late reading keeps its own time, before the stop');
     assert.equal(timestampMs(stopped.data.occurredAt!), Date.parse(endedAt));
   });
+
+  it('closes a transaction the station lost when it starts another on the same EVSE, and leaves other EVSEs alone', async () => {
+    const energy = (wh: number, timestamp: string) => [{ timestamp, sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
+    const evse = { id: 2, connectorId: 1 };
+    const lostAt = iso(300_000);
+    await station.call('TransactionEvent', ocpp201Examples.transactionStarted({ seqNo: 20, timestamp: lostAt, evse, transactionInfo: { transactionId: 'tx-lost' }, meterValue: energy(5000, lostAt) }));
+    const updatedAt = iso(240_000);
+    await station.call('TransactionEvent', ocpp201Examples.transactionUpdated({ seqNo: 21, timestamp: updatedAt, transactionInfo: { transactionId: 'tx-lost' }, meterValue: energy(7250, updatedAt) }));
+    await station.call('TransactionEvent', ocpp201Examples.transactionStarted({ seqNo: 30, timestamp: iso(200_000), evse: { id: 3, connectorId: 1 }, transactionInfo: { transactionId: 'tx-evse3' } }));
+    await station.call('TransactionEvent', ocpp201Examples.transactionStarted({ seqNo: 0, timestamp: iso(60_000), evse, transactionInfo: { transactionId: 'tx-next' } }));
+
+    const lost = await sessionOf('tx-lost');
+    const [closed] = await gateway.waitForEvents(`session-${lost}`, 'SessionStopped');
+    assert.equal(closed!.data.meterStopWh, '7250');
+    assert.equal(timestampMs(closed!.data.occurredAt!), Date.parse(updatedAt));
+    assert.deepEqual(closed!.data.anomalies, ['STOP_MISSING']);
+    for (const transactionId of ['tx-next', 'tx-evse3']) {
+      assert.equal((await gateway.events(`session-${await sessionOf(transactionId)}`, 'SessionStopped')).length, 0, `${transactionId} stays open`);
+    }
+  });
 });

@@ -20,6 +20,11 @@ export const SessionAnomaly = {
   StoppedBeforeStarted: 'STOPPED_BEFORE_STARTED',
   /** Part of a MeterValues was timestamped after the session stopped and was left out. */
   SamplesAfterStopDropped: 'SAMPLES_AFTER_STOP_DROPPED',
+  /**
+   * The charger started another transaction on the same connector (1.6) or EVSE (2.0.1) without stopping this one:
+   * Roamgate closed it at its last reading (see CloseSupersededSession).
+   */
+  StopMissing: 'STOP_MISSING',
 } as const;
 export type SessionAnomaly = (typeof SessionAnomaly)[keyof typeof SessionAnomaly];
 
@@ -104,7 +109,24 @@ export type StopSession = Readonly<
   }
 >;
 
-export type SessionCommand = StartSession | RecordAuthorization | RecordMeterValues | RecordChargingState | StopSession;
+/**
+ * A connector (1.6) or EVSE (2.0.1) holds one transaction at a time, and chargers deliver transaction messages in the
+ * order they were generated (OCPP 1.6 §4.7, 2.0.1 E04): a newer transaction started where this session is still open
+ * means the charger lost this one (a reboot that dropped it, say) and its stop will never come. Without a close the
+ * session stays ACTIVE forever, at the partner too, and is never billed.
+ */
+export type CloseSupersededSession = Readonly<{
+  type: 'CloseSupersededSession';
+  sessionId: string;
+  /** The newer session: where and when (the charger's timestamp) it started. */
+  supersededBy: { readonly sessionId: string; readonly evseId: number; readonly connectorId: number; readonly startedAt: Date };
+  now: Date;
+}>;
+
+/** The reason of a SessionStopped Roamgate decided rather than the charger reported (OCPP 1.6 Reason, 2.0.1 ReasonEnumType). */
+export const SUPERSEDED_STOP_REASON = 'Other';
+
+export type SessionCommand = StartSession | RecordAuthorization | RecordMeterValues | RecordChargingState | StopSession | CloseSupersededSession;
 
 export type SessionStreamEvent = DomainEvent<
   'SessionStarted' | 'SessionAuthorized' | 'SessionMeterValuesRecorded' | 'SessionChargingStateChanged' | 'SessionStopped'
@@ -285,6 +307,8 @@ export function decideSession(command: SessionCommand, state: SessionState): rea
       return recordChargingState(command, state);
     case 'StopSession':
       return stopSession(command, state);
+    case 'CloseSupersededSession':
+      return closeSupersededSession(command, state);
   }
 }
 
@@ -425,7 +449,7 @@ function recordChargingState(command: RecordChargingState, state: SessionState):
 }
 
 /** The first stop wins: a repeated StopTransaction (no CALLRESULT reached the charger) changes nothing. */
-function stopSession(command: StopSession, state: SessionState): readonly SessionStreamEvent[] {
+function stopSession(command: StopSession, state: SessionState, decided: readonly SessionAnomaly[] = []): readonly SessionStreamEvent[] {
   if (state.status === 'stopped') return [];
   const transactionData = [...(command.transactionData ?? [])].sort(byTimestamp);
   const meterStop =
@@ -443,6 +467,7 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
   if (state.startedAt !== undefined && command.timestamp.getTime() < state.startedAt.getTime()) {
     anomalies.push(SessionAnomaly.StoppedBeforeStarted);
   }
+  anomalies.push(...decided);
   return [
     domainEvent('SessionStopped', {
       sessionId: command.sessionId,
@@ -460,6 +485,30 @@ function stopSession(command: StopSession, state: SessionState): readonly Sessio
       anomalies,
     }),
   ];
+}
+
+/** Whether `by` started at this session's place: its EVSE for 2.0.1 (evseId > 0), its connector for 1.6. */
+function isSamePlace(state: SessionState, by: CloseSupersededSession['supersededBy']): boolean {
+  return state.evseId > 0 ? state.evseId === by.evseId : state.connectorId > 0 && state.connectorId === by.connectorId;
+}
+
+/**
+ * Closes an active session that a newer one on the same place supersedes, as a stop the charger did not send: at the
+ * session's last evidence by the charger's clock (its start, latest reading or charging-state change, never later than
+ * the newer start) and with the latest energy register as meter stop (the meter start when there is none: no energy is
+ * billed that no reading shows). STOP_MISSING attributes it to the charger.
+ */
+function closeSupersededSession(command: CloseSupersededSession, state: SessionState): readonly SessionStreamEvent[] {
+  const by = command.supersededBy;
+  if (state.status !== 'active' || by.sessionId === state.sessionId || !isSamePlace(state, by)) return [];
+  const startedAt = state.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  if (startedAt >= by.startedAt.getTime()) return [];
+  const lastChargingState = state.chargingStates[state.chargingStates.length - 1]?.at.getTime() ?? startedAt;
+  const lastEvidence = Math.max(startedAt, state.lastRegister?.at ?? startedAt, state.lastEndRegister?.at ?? startedAt, lastChargingState);
+  const at = new Date(Math.max(startedAt, Math.min(lastEvidence, by.startedAt.getTime())));
+  const meterStopWh = (state.lastEndRegister ?? state.lastRegister)?.wh ?? state.meterStartWh;
+  const stop: StopSession = { type: 'StopSession', sessionId: command.sessionId, meterStopWh, reason: SUPERSEDED_STOP_REASON, timestamp: at, now: command.now };
+  return stopSession(stop, state, [SessionAnomaly.StopMissing]);
 }
 
 function withReadings(state: SessionState, readings: readonly MeterReading[]): Pick<SessionState, 'lastRegister' | 'lastEndRegister' | 'sampleKeys'> {

@@ -15,6 +15,8 @@ import {
   sessionReadings,
   sessionDedupKey,
   sessionStreamName,
+  SUPERSEDED_STOP_REASON,
+  type CloseSupersededSession,
   type RecordChargingState,
   type RecordMeterValues,
   type SessionStreamEvent,
@@ -95,7 +97,7 @@ const stop = (override: Partial<StopSession> = {}): StopSession => ({
   ...override,
 });
 
-const stopped = (override: { meterStopWh?: string; anomalies?: string[]; occurredAt?: string; offline?: boolean; receivedAt?: string } = {}) =>
+const stopped = (override: { meterStopWh?: string; anomalies?: string[]; occurredAt?: string; offline?: boolean; receivedAt?: string; reason?: string } = {}) =>
   domainEvent('SessionStopped', {
     sessionId,
     occurredAt: timestamp(t(override.occurredAt ?? '11:01:00')),
@@ -103,7 +105,7 @@ const stopped = (override: { meterStopWh?: string; anomalies?: string[]; occurre
     chargerId,
     transactionId: '17',
     meterStopWh: override.meterStopWh ?? '12000',
-    reason: 'EVDisconnected',
+    reason: override.reason ?? 'EVDisconnected',
     offline: override.offline ?? false,
     anomalies: override.anomalies ?? [],
   });
@@ -356,6 +358,69 @@ describe('session aggregate', () => {
         stopped({ meterStopWh: '900', anomalies: [SessionAnomaly.ClockSkew, SessionAnomaly.MeterStopBelowMeterStart] }),
       ]);
       assert.deepEqual(state.anomalies, [SessionAnomaly.ClockSkew, SessionAnomaly.MeterStopBelowMeterStart]);
+    });
+  });
+
+  describe('superseded by a newer transaction on the same place', () => {
+    const supersede = (override: Partial<CloseSupersededSession['supersededBy']> = {}, now = t('12:00:01')): CloseSupersededSession => ({
+      type: 'CloseSupersededSession',
+      sessionId,
+      supersededBy: { sessionId: 's-2', evseId: 0, connectorId: 1, startedAt: t('12:00:00'), ...override },
+      now,
+    });
+    const closed = (occurredAt: string, meterStopWh: string, anomalies: string[] = [SessionAnomaly.StopMissing]) =>
+      stopped({ occurredAt, meterStopWh, receivedAt: '12:00:01', reason: SUPERSEDED_STOP_REASON, anomalies });
+
+    it('closes the session at its latest reading, with that reading as meter stop and STOP_MISSING', () => {
+      spec
+        .given([started(), recorded([energy('10:16:00', '4250'), energy('10:46:00', '9000')])])
+        .when(supersede())
+        .then([closed('10:46:00', '9000')]);
+    });
+
+    it('takes a later charging-state change as the last evidence of the session', () => {
+      spec
+        .given([started(), recorded([energy('10:16:00', '4250')]), chargingStateChanged(ChargingState.SUSPENDED_EV, '10:50:00')])
+        .when(supersede())
+        .then([closed('10:50:00', '4250')]);
+    });
+
+    it('bills no energy that no reading shows: without readings it closes at the start with the meter start', () => {
+      spec.given([started()]).when(supersede()).then([closed('10:01:00', '1000')]);
+    });
+
+    it('never closes later than the newer start', () => {
+      spec
+        .given([started(), recorded([energy('12:30:00', '9000')])])
+        .when(supersede({ startedAt: t('12:00:00') }))
+        .then([closed('12:00:00', '9000')]);
+    });
+
+    it('changes nothing for a session that already stopped: the stop the charger sent stands', () => {
+      spec.given([started(), stopped()]).when(supersede()).thenNothing();
+    });
+
+    it('changes nothing when the newer transaction is on another connector or EVSE, or is the session itself', () => {
+      spec.given([started()]).when(supersede({ connectorId: 2 })).thenNothing();
+      spec.given([started()]).when(supersede({ sessionId })).thenNothing();
+      const on201 = domainEvent('SessionStarted', { ...started().data, protocol: OcppVersion.OCPP_VERSION_2_0_1, evseId: 1, connectorId: 0 });
+      spec.given([on201]).when(supersede({ evseId: 2, connectorId: 1 })).thenNothing();
+      spec.given([on201]).when(supersede({ evseId: 1, connectorId: 0 })).then([closed('10:01:00', '1000')]);
+    });
+
+    it('changes nothing when the "newer" transaction started before this one (a late delivery from the offline queue)', () => {
+      spec.given([started()]).when(supersede({ startedAt: t('09:00:00') })).thenNothing();
+    });
+
+    it('keeps the other anomalies a stop would raise', () => {
+      spec
+        .given([started(), recorded([energy('10:16:00', '900')])])
+        .when(supersede())
+        .then([closed('10:16:00', '900', [SessionAnomaly.MeterStopBelowMeterStart, SessionAnomaly.StopMissing])]);
+    });
+
+    it('a stop the charger sends after the close changes nothing: the first stop wins', () => {
+      spec.given([started(), closed('10:01:00', '1000')]).when(stop()).thenNothing();
     });
   });
 
