@@ -229,6 +229,61 @@ describe('CDR issuing and replay, on the standalone process with a simulated cha
     });
   }
 
+  it('bills a session the charger lost up to its last reading, and marks it STOP_MISSING', async () => {
+    const chargerId = 'CDR-LOST';
+    assert.equal((await api('POST', '/api/v1/chargers', { id: chargerId, password: 'charger-secret-1', locationId: 'LOC-E2E' })).status, 201);
+    assert.equal((await api('POST', `/api/v1/tariffs/${TARIFF.id}/assignments`, { chargerId, timeZone: 'Europe/Amsterdam' })).status, 201);
+    await waitFor(async () => ((await api<{ total: number }>('GET', `/api/v1/tariff-assignments?chargerId=${chargerId}`)).body.total === 1 ? true : undefined), 'assignment projected');
+
+    // The clock as in the test above, kept at the lost session's last sample while the charger is down and after.
+    const t0 = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+    let charger: SimulatedCharger | undefined;
+    let samples = 0;
+    let lost = false;
+    const clock = () => {
+      const session = charger?.activeSessions()[0];
+      if (session !== undefined && !lost) samples = session.samples;
+      return new Date(t0 + samples * SAMPLE_MS + (lost ? 60_000 : 0));
+    };
+    try {
+      charger = await startSimulatedCharger({
+        url: roamgate.ws,
+        id: chargerId,
+        password: 'charger-secret-1',
+        protocol: 'ocpp1.6',
+        clock,
+        faults: { losesTransaction: { afterMeterValues: 3, restartAfterMs: 200 } },
+        profile: { connectors: 1, meterValueIntervalS: 1, maxPowerW: POWER_W, meterStartWh: METER_START_WH },
+      });
+      charger.on('disconnected', () => void (lost = true));
+      await charger.whenBooted();
+      const start = await api('POST', `/api/v1/chargers/${chargerId}/commands`, { kind: 'START_SESSION', idToken: { id: 'CDR-TOKEN-2', type: 'RFID' }, connectorId: 1 });
+      assert.equal(start.status, 202, JSON.stringify(start.body));
+
+      // After the third sample the charger loses power and the transaction; back up, the driver plugs in again.
+      const sessions = await waitFor(async () => {
+        const list = await api<{ items: (Session & { anomalies: string[] })[] }>('GET', `/api/v1/sessions?chargerId=${chargerId}`);
+        return list.body.items?.length === 2 && list.body.items.some((x) => x.status === 'COMPLETED') ? list.body.items : undefined;
+      }, 'the lost session closed, the next one open', 20_000);
+      const closed = sessions.find((x) => x.status === 'COMPLETED')!;
+      assert.deepEqual(closed.anomalies, ['STOP_MISSING']);
+      assert.equal(sessions.find((x) => x !== closed)!.status, 'ACTIVE');
+      assert.equal(closed.meterStopWh, String(METER_START_WH + 3 * SAMPLE_WH), 'the last reading the charger sent');
+
+      const doc = await waitFor(async () => {
+        const list = await api<{ items: CdrDoc[]; total: number }>('GET', `/api/v1/cdrs?sessionId=${closed.id}`);
+        return list.body.total === 1 ? list.body.items[0] : undefined;
+      }, 'CDR of the lost session');
+      assert.equal(doc.status, 'ISSUED');
+      assert.ok(doc.anomalies.includes('STOP_MISSING'), JSON.stringify(doc.anomalies));
+      assert.equal(doc.cdr.end_date_time, new Date(t0 + 3 * SAMPLE_MS).toISOString().replace('.000Z', 'Z'), 'ends at the last reading');
+      assert.equal(doc.cdr['total_energy'], 0.3);
+      assert.deepEqual(doc.cdr['total_cost'], { excl_vat: 0.135, incl_vat: 0.1485 });
+    } finally {
+      await charger?.stop();
+    }
+  });
+
   it('answers 404 for an unknown CDR and 400 for a bad filter', async () => {
     assert.equal((await api('GET', '/api/v1/cdrs/unknown')).status, 404);
     assert.equal((await api('POST', '/api/v1/cdrs/unknown/replay')).status, 404);

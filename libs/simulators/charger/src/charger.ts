@@ -4,7 +4,7 @@ import { Configuration } from './configuration';
 import { Connection } from './connection';
 import { Connectors } from './connectors';
 import { meterStopBelowStart, registerAfter, wholeWh } from './energy';
-import { badFrame, badFrameKind, type DropConnectionFault, type Faults, skewed } from './faults';
+import { badFrame, badFrameKind, type DropConnectionFault, type Faults, type LoseTransactionFault, skewed } from './faults';
 import {
   type BootReason,
   type ChargerProfile,
@@ -113,6 +113,7 @@ export class SimulatedCharger extends EventEmitter<ChargerEvents> {
   private bootReason: BootReason = 'PowerUp';
   private bootFaultsApplied = false;
   private dropped = false;
+  private lost = false;
   private resetWhenIdle = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
 
@@ -468,6 +469,30 @@ export class SimulatedCharger extends EventEmitter<ChargerEvents> {
       const dropNow = () => void this.dropConnection(connector, session, drop);
       delivered.then(dropNow, dropNow);
     }
+    const lose = this.faults.losesTransaction;
+    if (lose && !this.lost && this.connection.isOnline && session.samples >= lose.afterMeterValues) {
+      this.lost = true;
+      const loseNow = () => void this.loseTransaction(connector, session, lose);
+      delivered.then(loseNow, loseNow);
+    }
+  }
+
+  /** Power fails mid-session; the charger comes back without the transaction, and the driver plugs in again. */
+  private async loseTransaction(connector: Connector, session: Session, fault: LoseTransactionFault): Promise<void> {
+    if (this.stopped || connector.session !== session) return;
+    this.scheduler.cancel(this.meterTimers.get(connector.id));
+    this.meterTimers.delete(connector.id);
+    connector.registerWh = registerAfter(session.energy, session.begin.energyWh, session.samples);
+    delete connector.session;
+    this.booted = false;
+    this.bootReason = 'PowerUp';
+    this.scheduler.cancel(this.heartbeatTimer);
+    this.station.rebooted();
+    this.lastReported.clear();
+    await this.connection.drop();
+    // Unless something else (a remote start, a fleet's session loop) took the connector first.
+    this.whenOnline.push(() => this.afterReply(() => (this.station.canStartOn(connector, session.idTag) ? this.startLocalSession(connector.id, session.idTag) : undefined)));
+    this.scheduler.after(fault.restartAfterMs, () => void this.connection.reconnect());
   }
 
   private async dropConnection(connector: Connector, session: Session, drop: DropConnectionFault): Promise<void> {

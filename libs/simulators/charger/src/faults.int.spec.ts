@@ -161,6 +161,32 @@ for (const protocol of ['ocpp1.6', 'ocpp2.0.1'] as const) {
       }
     });
 
+    it('losesTransaction comes back from a power loss without the transaction and starts a new one on the same connector', async () => {
+      const id = `LOSE-${tag}`;
+      await charger(id, protocol, { losesTransaction: { afterMeterValues: 2, restartAfterMs: 300 } });
+      await remoteStart(id, protocol);
+      const starts = () =>
+        protocol === 'ocpp1.6' ? csms.callsOf(id, 'StartTransaction') : csms.callsOf(id, 'TransactionEvent').filter((c) => c.payload.eventType === 'Started');
+      await waitFor(() => starts().length === 2, 'the session after the power loss');
+      const [first, second] = connectionsOf(id);
+      assert.equal(first!.closeCode, 1006, 'power lost: no close frame');
+      const boots = csms.callsOf(id, 'BootNotification');
+      assert.equal(boots.length, 2, 'it boots again');
+      if (protocol === 'ocpp2.0.1') assert.equal(boots[1]!.payload.reason, 'PowerUp');
+      const [lost, next] = starts();
+      assert.ok(next!.receivedAt.getTime() >= second!.connectedAt.getTime());
+      if (protocol === 'ocpp1.6') {
+        assert.equal(next!.payload.connectorId, lost!.payload.connectorId);
+        assert.ok(next!.payload.meterStart >= lost!.payload.meterStart + 2, 'the register kept counting');
+      } else {
+        assert.equal(next!.payload.evse.id, lost!.payload.evse.id);
+        assert.notEqual(next!.payload.transactionInfo.transactionId, lost!.payload.transactionInfo.transactionId);
+      }
+      await csms.call(id, 'TriggerMessage', { requestedMessage: 'Heartbeat' });
+      await waitFor(() => csms.callsOf(id, 'Heartbeat').length >= 1, 'a heartbeat after everything queued');
+      assert.equal(stopCall(id, protocol), undefined, 'no stop is ever sent for the lost transaction');
+    });
+
     it('lateStopTransaction after a drop delivers the stop well after the reconnect and the status', async () => {
       const id = `LATE-DROP-${tag}`;
       await charger(id, protocol, {

@@ -12,6 +12,12 @@ export interface Faults {
    * `stopWhileOffline` (default true) the driver leaves halfway through the outage, so the stop is queued too.
    */
   readonly dropConnectionMidSession?: DropConnectionFault;
+  /**
+   * Once, after `afterMeterValues` periodic samples of a session were acknowledged, loses power and comes back without
+   * the transaction: the socket dies without a close frame, no stop is ever sent for it, and after `restartAfterMs` the
+   * charger connects and boots again (PowerUp). The driver then plugs in again: a new session on the same connector.
+   */
+  readonly losesTransaction?: LoseTransactionFault;
   readonly meterStopBelowStart?: boolean;
   /** Shifts every timestamp the charger sends. */
   readonly clockSkewSeconds?: number;
@@ -27,6 +33,11 @@ export interface DropConnectionFault {
   readonly afterMeterValues: number;
   readonly reconnectAfterMs: number;
   readonly stopWhileOffline?: boolean;
+}
+
+export interface LoseTransactionFault {
+  readonly afterMeterValues: number;
+  readonly restartAfterMs: number;
 }
 
 export const BAD_FRAME_KINDS = ['wrongType', 'badEnum', 'missingField', 'unknownAction', 'notJson'] as const;
@@ -69,6 +80,7 @@ export function skewed(clock: () => Date, skewSeconds: number): () => Date {
 const FAULT_FIELDS = [
   'rejectRemoteStart',
   'dropConnectionMidSession',
+  'losesTransaction',
   'meterStopBelowStart',
   'clockSkewSeconds',
   'lateStopTransaction',
@@ -82,6 +94,7 @@ export function parseFaults(value: unknown, path: string): Faults {
   const at = (key: string) => `${path}.${key}`;
   const object = (key: string) => optional(fields, key, () => objectAt(fields[key], at(key)));
   const drop = object('dropConnectionMidSession');
+  const lose = object('losesTransaction');
   const late = object('lateStopTransaction');
   const flapping = object('statusFlapping');
   return withoutUndefined({
@@ -89,6 +102,7 @@ export function parseFaults(value: unknown, path: string): Faults {
     meterStopBelowStart: optional(fields, 'meterStopBelowStart', (f, k) => booleanAt(f, k, path)),
     clockSkewSeconds: optional(fields, 'clockSkewSeconds', (f, k) => numberAt(f, k, path)),
     dropConnectionMidSession: drop && parseDrop(drop, at('dropConnectionMidSession')),
+    losesTransaction: lose && parseLose(lose, at('losesTransaction')),
     lateStopTransaction: late && parseLate(late, at('lateStopTransaction')),
     statusFlapping: flapping && parseFlapping(flapping, at('statusFlapping')),
     badFrame: optional(fields, 'badFrame', () => parseBadFrame(fields['badFrame'], at('badFrame'))),
@@ -102,6 +116,11 @@ function parseDrop(fields: Fields, path: string): DropConnectionFault {
     reconnectAfterMs: numberAt(fields, 'reconnectAfterMs', path, 'non-negative'),
     stopWhileOffline: optional(fields, 'stopWhileOffline', (f, k) => booleanAt(f, k, path)),
   });
+}
+
+function parseLose(fields: Fields, path: string): LoseTransactionFault {
+  noOtherFields(fields, ['afterMeterValues', 'restartAfterMs'], path);
+  return { afterMeterValues: integerAt(fields, 'afterMeterValues', path, 0), restartAfterMs: numberAt(fields, 'restartAfterMs', path, 'non-negative') };
 }
 
 function parseLate(fields: Fields, path: string): { delayMs: number } {

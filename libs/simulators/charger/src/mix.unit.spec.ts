@@ -46,6 +46,7 @@ describe('mix validation', () => {
         models: [
           model({ protocol: 'ocpp2.0.1', connectors: 2, maxPowerW: 11_000, faults: { rejectRemoteStart: true } }),
           model({ protocol: '1.6', faults: { dropConnectionMidSession: { afterMeterValues: 2, reconnectAfterMs: 500 } } }),
+          model({ faults: { losesTransaction: { afterMeterValues: 3, restartAfterMs: 2_000 } } }),
         ],
       },
       'ocpp1.6',
@@ -55,6 +56,7 @@ describe('mix validation', () => {
     assert.deepEqual(mix.models[0]!.faults, { rejectRemoteStart: true });
     assert.equal(mix.models[1]!.protocol, 'ocpp1.6');
     assert.deepEqual(mix.models[1]!.faults, { dropConnectionMidSession: { afterMeterValues: 2, reconnectAfterMs: 500 } });
+    assert.deepEqual(mix.models[2]!.faults, { losesTransaction: { afterMeterValues: 3, restartAfterMs: 2_000 } });
   });
 
   const rejects = (mix: unknown, path: string, protocol: 'ocpp1.6' | 'ocpp2.0.1' = 'ocpp1.6') =>
@@ -81,6 +83,7 @@ describe('mix validation', () => {
       { models: [model({ faults: { dropConnectionMidSession: { afterMeterValues: 2 } } })] },
       'models[0].faults.dropConnectionMidSession.reconnectAfterMs',
     );
+    rejects({ models: [model({ faults: { losesTransaction: { afterMeterValues: -1, restartAfterMs: 10 } } })] }, 'models[0].faults.losesTransaction.afterMeterValues');
     rejects({ models: [model({ faults: { badFrame: { kind: 'rude' } } })] }, 'models[0].faults.badFrame.kind');
   });
 

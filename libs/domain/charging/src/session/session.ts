@@ -493,19 +493,20 @@ function isSamePlace(state: SessionState, by: CloseSupersededSession['superseded
 }
 
 /**
- * Closes an active session that a newer one on the same place supersedes, as a stop the charger did not send: at the
- * session's last evidence by the charger's clock (its start, latest reading or charging-state change, never later than
- * the newer start) and with the latest energy register as meter stop (the meter start when there is none: no energy is
- * billed that no reading shows). STOP_MISSING attributes it to the charger.
+ * Closes an active session that a newer one on the same place supersedes, as a stop the charger did not send: at its
+ * latest meter reading by the charger's clock (its start when it has none; never later than the newer start), with that
+ * reading's energy register as meter stop (the meter start when there is none): nothing is billed, energy or time, that
+ * no reading shows. Charging-state changes do not count: after a power loss the charger reports the connector's new
+ * states (Available, Preparing) before the new start, and they land on the session still open there. STOP_MISSING
+ * attributes the close to the charger.
  */
 function closeSupersededSession(command: CloseSupersededSession, state: SessionState): readonly SessionStreamEvent[] {
   const by = command.supersededBy;
   if (state.status !== 'active' || by.sessionId === state.sessionId || !isSamePlace(state, by)) return [];
   const startedAt = state.startedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
   if (startedAt >= by.startedAt.getTime()) return [];
-  const lastChargingState = state.chargingStates[state.chargingStates.length - 1]?.at.getTime() ?? startedAt;
-  const lastEvidence = Math.max(startedAt, state.lastRegister?.at ?? startedAt, state.lastEndRegister?.at ?? startedAt, lastChargingState);
-  const at = new Date(Math.max(startedAt, Math.min(lastEvidence, by.startedAt.getTime())));
+  const lastReading = Math.max(startedAt, state.lastRegister?.at ?? startedAt, state.lastEndRegister?.at ?? startedAt);
+  const at = new Date(Math.max(startedAt, Math.min(lastReading, by.startedAt.getTime())));
   const meterStopWh = (state.lastEndRegister ?? state.lastRegister)?.wh ?? state.meterStartWh;
   const stop: StopSession = { type: 'StopSession', sessionId: command.sessionId, meterStopWh, reason: SUPERSEDED_STOP_REASON, timestamp: at, now: command.now };
   return stopSession(stop, state, [SessionAnomaly.StopMissing]);
