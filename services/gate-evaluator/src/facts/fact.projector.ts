@@ -36,6 +36,9 @@ const SESSION_STREAM_PREFIX = 'session-';
 /** Session events whose handlers change a session's document only once it stopped (see afterStop). */
 const AFTER_STOP_ONLY: ReadonlySet<string> = new Set(['SessionMeterValuesRecorded', 'SessionChargingStateChanged']);
 
+/** The session anomaly of a stop the charger never sent (the charger gateway's lost-transaction close). */
+const STOP_MISSING = 'STOP_MISSING';
+
 /** Recon exception types that mean our CDR found no partner record: reconciled, with an exception. */
 const UNPAIRED_TYPES = ['MISSING_AT_PARTNER', 'CDR_NOT_DELIVERED'];
 
@@ -145,7 +148,12 @@ export class FactProjector extends TopicProjector implements OnModuleInit {
       this.changeSession(data.sessionId, data.chargerId, data.occurredAt, revision, (doc) => ({
         ...doc,
         stoppedAt: iso(data.occurredAt),
-        flowViolations: doc.stoppedAt === undefined ? doc.flowViolations : [...doc.flowViolations, 'DUPLICATE_STOP'],
+        flowViolations: [
+          ...doc.flowViolations,
+          ...(doc.stoppedAt !== undefined ? ['DUPLICATE_STOP'] : []),
+          // The charger never stopped it; the gateway closed it when the charger started another in its place.
+          ...(data.anomalies.includes(STOP_MISSING) && !doc.flowViolations.includes(STOP_MISSING) ? [STOP_MISSING] : []),
+        ],
       })),
 
     OcpiPushQueued: async ({ data, revision }) => {

@@ -159,4 +159,16 @@ describe('launch facts from the other services events (FactProjector -> FactStor
     const facts = await new FactStore(store).load(new Date('2026-03-04T00:00:00Z'), new Date('2026-03-04T23:59:59Z'));
     assert.deepEqual(facts.sessions.find((s) => s.sessionId === 'S9')?.flowViolations, ['METER_VALUES_AFTER_STOP']);
   });
+
+  it('counts a session the gateway closed because the charger lost it (STOP_MISSING) as a flow violation', async () => {
+    await feed(
+      message('session-S10', 'SessionStarted', { sessionId: 'S10', chargerId: 'CP-10', occurredAt: at('2026-03-06T10:00:00Z') }),
+      message('session-S10', 'SessionStopped', { sessionId: 'S10', chargerId: 'CP-10', reason: 'Other', anomalies: ['STOP_MISSING'], occurredAt: at('2026-03-06T10:30:00Z') }),
+      message('session-S11', 'SessionStarted', { sessionId: 'S11', chargerId: 'CP-10', occurredAt: at('2026-03-06T11:00:00Z') }),
+      message('session-S11', 'SessionStopped', { sessionId: 'S11', chargerId: 'CP-10', reason: 'EVDisconnected', anomalies: ['CLOCK_SKEW'], occurredAt: at('2026-03-06T11:30:00Z') }),
+    );
+    const facts = await new FactStore(store).load(new Date('2026-03-06T00:00:00Z'), new Date('2026-03-06T23:59:59Z'));
+    assert.deepEqual(facts.sessions.find((s) => s.sessionId === 'S10')?.flowViolations, ['STOP_MISSING']);
+    assert.equal(facts.sessions.find((s) => s.sessionId === 'S11')?.flowViolations, undefined);
+  });
 });
