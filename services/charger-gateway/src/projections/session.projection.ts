@@ -75,10 +75,15 @@ export function projectSession(current: SessionDocument | undefined, event: Proj
     case 'SessionStopped': {
       const { data } = event;
       const sampled = withSamples(current, data.transactionData);
+      const stoppedAt = iso(data.occurredAt);
+      // A state from after the stop: the gateway closed a session the charger lost, whose connector then reported
+      // its new states. What the state was at the stop is not kept.
+      const stateAfterStop = stoppedAt !== null && current.chargingStateSince !== null && current.chargingStateSince > stoppedAt;
       return withEnergy({
         ...sampled,
+        ...(stateAfterStop ? { chargingState: null, chargingStateSince: null } : {}),
         status: 'COMPLETED',
-        stoppedAt: iso(data.occurredAt),
+        stoppedAt,
         meterStopWh: orNull(data.meterStopWh),
         stopReason: data.reason === '' ? 'Local' : data.reason,
         stopCommandId: orNull(data.commandId),

@@ -89,6 +89,18 @@ describe('session projection', () => {
     assert.equal(doc.chargingState, 'SUSPENDED_EV');
   });
 
+  it('shows no charging state for a session closed before the states it last recorded (a lost transaction)', () => {
+    const state = (revision: number, when: string, chargingState: ChargingState) =>
+      delivered('SessionChargingStateChanged', { sessionId: 'S1', occurredAt: at(when), chargerId: 'CP1', chargingState }, where(revision));
+    const stop = (revision: number, when: string) =>
+      delivered('SessionStopped', { sessionId: 'S1', occurredAt: at(when), chargerId: 'CP1', meterStopWh: '1500', reason: 'Other', anomalies: ['STOP_MISSING'] }, where(revision));
+    const charging = state(1, '2025-01-01T10:01:00Z', ChargingState.CHARGING);
+    const lost = fold([started(), charging, state(2, '2025-01-01T12:00:00Z', ChargingState.IDLE), stop(3, '2025-01-01T10:30:00Z')])!;
+    assert.deepEqual([lost.status, lost.chargingState, lost.chargingStateSince], ['COMPLETED', null, null]);
+    const kept = fold([started(), charging, stop(2, '2025-01-01T10:30:00Z')])!;
+    assert.deepEqual([kept.chargingState, kept.chargingStateSince], ['CHARGING', '2025-01-01T10:01:00.000Z']);
+  });
+
   it('writes nothing for an event of a session it has not seen start', () => {
     const stopped = delivered('SessionStopped', { sessionId: 'S1', chargerId: 'CP1', meterStopWh: '1' }, where(3));
     assert.equal(projectSession(undefined, stopped, mix), undefined);
