@@ -78,7 +78,7 @@ describe('CDR issuing and replay, on the standalone process with a simulated cha
   let roamgate: StandaloneForTest;
 
   before(async () => {
-    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn' });
+    roamgate = await startStandaloneForTest({ ROAMGATE_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'warn', OCPP_LOST_TRANSACTION_GRACE_S: '1' });
     const put = await api('PUT', `/api/v1/tariffs/${TARIFF.id}`, TARIFF);
     assert.equal(put.status, 201, JSON.stringify(put.body));
   });

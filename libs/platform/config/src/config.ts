@@ -32,6 +32,7 @@ const schema = z
     OCPP_COMMAND_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
     OCPP_PING_INTERVAL_S: z.coerce.number().int().min(0).max(3_600).default(30),
     OCPP_MESSAGE_LOG_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(90),
+    OCPP_LOST_TRANSACTION_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(600),
   })
   .superRefine((env, ctx) => {
     const need = (when: boolean, key: 'KAFKA_BROKERS' | 'KURRENTDB_URL' | 'MONGODB_URL' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE', because: string) => {
@@ -71,6 +72,11 @@ export interface RoamgateConfig {
     readonly pingIntervalS: number;
     /** Frames older than this are deleted from the OCPP message log; 0 keeps every frame. */
     readonly messageLogRetentionDays: number;
+    /**
+     * How long after a newer start on its connector or EVSE a session still open there is closed as lost, so that a
+     * stop the charger delivers late (after a reconnect) still ends it with its own figures; 0 closes at once.
+     */
+    readonly lostTransactionGraceS: number;
   };
 }
 
@@ -109,6 +115,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       commandTimeoutS: c.OCPP_COMMAND_TIMEOUT_S,
       pingIntervalS: c.OCPP_PING_INTERVAL_S,
       messageLogRetentionDays: c.OCPP_MESSAGE_LOG_RETENTION_DAYS,
+      lostTransactionGraceS: c.OCPP_LOST_TRANSACTION_GRACE_S,
     },
   };
 }

@@ -43,10 +43,12 @@ describe('loadConfig', () => {
 
   it('reads the OCPP settings', () => {
     const c = loadConfig({ OCPP_UNKNOWN_CHARGERS: 'pending', OCPP_COMMAND_TIMEOUT_S: '5' });
-    assert.deepEqual(c.ocpp, { unknownChargers: 'pending', heartbeatIntervalS: 300, commandTimeoutS: 5, pingIntervalS: 30, messageLogRetentionDays: 90 });
+    assert.deepEqual(c.ocpp, { unknownChargers: 'pending', heartbeatIntervalS: 300, commandTimeoutS: 5, pingIntervalS: 30, messageLogRetentionDays: 90, lostTransactionGraceS: 600 });
     assert.throws(() => loadConfig({ OCPP_UNKNOWN_CHARGERS: 'accept' }), /OCPP_UNKNOWN_CHARGERS/);
     assert.equal(loadConfig({ OCPP_MESSAGE_LOG_RETENTION_DAYS: '0.5' }).ocpp.messageLogRetentionDays, 0.5);
     assert.throws(() => loadConfig({ OCPP_MESSAGE_LOG_RETENTION_DAYS: '-1' }), /OCPP_MESSAGE_LOG_RETENTION_DAYS/);
+    assert.equal(loadConfig({ OCPP_LOST_TRANSACTION_GRACE_S: '0' }).ocpp.lostTransactionGraceS, 0);
+    assert.throws(() => loadConfig({ OCPP_LOST_TRANSACTION_GRACE_S: '1.5' }), /OCPP_LOST_TRANSACTION_GRACE_S/);
   });
 
   it('treats empty variables as unset', () => {

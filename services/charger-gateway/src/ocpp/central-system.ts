@@ -6,6 +6,7 @@ import {
   sessionDecider,
   sessionStreamName,
   type ChargerCommand,
+  type CloseSupersededSession,
   type RecordBoot,
   type SessionCommand,
   type SessionIdToken,
@@ -17,6 +18,7 @@ import { createRPCError } from 'ocpp-rpc';
 import type { ChargerStreams } from './charger-streams';
 import type { ChargerConnection } from './connections';
 import { domainCodec } from './domain-codec';
+import { LostTransactions, type LostTransactionsOptions } from './lost-transactions';
 import type { RemoteStarts } from './remote-starts';
 import type { TokenAuthorization, TokenAuthorizer } from './token-authorizer';
 import type { IndexedTransaction, TransactionIndex } from './transaction-index';
@@ -36,8 +38,7 @@ export interface IncomingCall<P = unknown> {
 
 export type CallHandler = (call: IncomingCall<never>) => Promise<object>;
 
-/** The sessions the sessions read model shows ACTIVE on a charger (durable: a restarted gateway finds them too). */
-export type OpenSessionsOf = (chargerId: string) => Promise<readonly string[]>;
+
 
 /** The sessions open on each connector (1.6) or EVSE (2.0.1), for messages that do not name their transaction. */
 export class ActiveSessions {
@@ -59,6 +60,7 @@ export class ActiveSessions {
 /** What the OCPP handlers of both versions share: the streams they write and the decisions they ask for. */
 export class CentralSystem {
   readonly active = new ActiveSessions();
+  readonly lost: LostTransactions;
   private readonly knownTransactions = new Map<string, IndexedTransaction>();
 
   constructor(
@@ -69,8 +71,10 @@ export class CentralSystem {
     readonly authorizer: TokenAuthorizer,
     readonly remote: RemoteStarts,
     readonly logger: Logger,
-    private readonly openSessionsOf: OpenSessionsOf,
-  ) {}
+    lostTransactions: Omit<LostTransactionsOptions, 'close' | 'logger'>,
+  ) {
+    this.lost = new LostTransactions({ ...lostTransactions, close: (sessionId, by, now) => this.closeSuperseded(sessionId, by, now), logger });
+  }
 
   /** BootNotification of either version: Accepted when registered, Pending or Rejected for unknown chargers by policy. */
   async boot(record: (context: { now: Date; unknownChargerPolicy: RoamgateConfig['ocpp']['unknownChargers']; heartbeatIntervalSeconds: number }) => RecordBoot, now: Date): Promise<BootStatus> {
@@ -104,30 +108,27 @@ export class CentralSystem {
   }
 
   /**
-   * After `started` began at `place`: closes the sessions it supersedes there (CloseSupersededSession says which and
-   * how). Candidates are the charger's ACTIVE sessions in the read model and the session this process last saw open at
-   * the place; each session's own stream decides. A failure is logged, not answered: the newer session is recorded
-   * already, and the next start at the place tries again.
+   * Appends CloseSupersededSession to a session (LostTransactions finds which and when); true when it closed it. A
+   * domain refusal (a stream without a start) is logged, as for any session command.
    */
-  async closeSuperseded(started: SessionState, place: string, now: Date): Promise<void> {
-    if (started.startedAt === undefined) return;
+  async closeSuperseded(sessionId: string, supersededBy: CloseSupersededSession['supersededBy'], now: Date): Promise<boolean> {
     try {
-      const candidates = new Set(await this.openSessionsOf(started.chargerId));
-      const previous = this.active.get(started.chargerId, place);
-      if (previous !== undefined) candidates.add(previous);
-      candidates.delete(started.sessionId);
-      const supersededBy = { sessionId: started.sessionId, evseId: started.evseId, connectorId: started.connectorId, startedAt: started.startedAt };
-      for (const sessionId of candidates) {
-        const { events } = await this.sessions.handle(sessionStreamName(sessionId), sessionDecider, sessionCodec, (): SessionCommand[] => [
-          { type: 'CloseSupersededSession', sessionId, supersededBy, now },
-        ]);
-        if (events.length > 0) {
-          this.logger.warn(`charger ${started.chargerId} started session ${started.sessionId} at ${place} without stopping session ${sessionId}: closed it at its last reading (STOP_MISSING)`);
-        }
-      }
+      const { events } = await this.sessions.handle(sessionStreamName(sessionId), sessionDecider, sessionCodec, (): SessionCommand[] => [
+        { type: 'CloseSupersededSession', sessionId, supersededBy, now },
+      ]);
+      return events.length > 0;
     } catch (error) {
-      this.logger.error(`closing the sessions session ${started.sessionId} supersedes: ${error instanceof Error ? error.message : String(error)}`);
+      if (!isChargingDomainError(error)) throw error;
+      this.logger.warn(`session ${sessionId}: ${error.message}`);
+      return false;
     }
+  }
+
+  /** After a start: the older sessions open at its place are closed as lost once the grace period has passed. */
+  superseding(started: SessionState, place: string): Promise<void> {
+    if (started.startedAt === undefined) return Promise.resolve();
+    const { sessionId, chargerId, evseId, connectorId, startedAt } = started;
+    return this.lost.superseding({ sessionId, chargerId, evseId, connectorId, startedAt }, this.active.get(chargerId, place));
   }
 
   async authorize(connection: ChargerConnection, action: string, idToken: SessionIdToken, place: { evseId?: number; connectorId?: number } = {}): Promise<TokenAuthorization> {

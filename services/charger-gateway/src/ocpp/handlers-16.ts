@@ -59,7 +59,7 @@ export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
       }),
       cs.authorizationCommand(sessionId, idToken, decision, now),
     ]);
-    if (state !== undefined) await cs.closeSuperseded(state, connectorPlace(params.connectorId), now);
+    if (state !== undefined) await cs.superseding(state, connectorPlace(params.connectorId));
     if (state?.status === 'active') cs.active.set(chargerId, connectorPlace(params.connectorId), sessionId);
     return ocpp16.startTransactionResponse(transactionId, decision);
   };

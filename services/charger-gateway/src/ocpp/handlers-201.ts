@@ -62,7 +62,7 @@ export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> 
       return commands;
     });
     if (state !== undefined) {
-      if (opens && state.evseId > 0) await cs.closeSuperseded(state, evsePlace(state.evseId), now);
+      if (opens && state.evseId > 0) await cs.superseding(state, evsePlace(state.evseId));
       if (state.status === 'active' && state.evseId > 0) cs.active.set(chargerId, evsePlace(state.evseId), sessionId);
       if (state.status === 'stopped') cs.active.clear(chargerId, evsePlace(state.evseId), sessionId);
     }

@@ -108,6 +108,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     // Before any charger can connect: what a crashed predecessor left behind is settled first.
     await this.sweep.sweep().catch((error: unknown) => this.logger.error(`closing the connections of the previous gateway instance: ${String(error)}`));
     await this.recovery.recover().catch((error: unknown) => this.logger.error(`restoring pending remote starts: ${String(error)}`));
+    await this.centralSystem.lost.recover().catch((error: unknown) => this.logger.error(`scheduling the close of lost transactions: ${String(error)}`));
     this.resweep = setTimeout(() => {
       this.resweep = undefined;
       this.connections.track(this.sweep.sweep(), 'closing the connections of the previous gateway instance');
@@ -299,6 +300,7 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
     );
     await this.rpc?.close({ force: true });
     await this.connections.settled();
+    await this.centralSystem.lost.stop();
     await this.chargers.flush();
     await this.frameLog.flush();
   }

@@ -5,6 +5,7 @@ import type { ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, CONFIG, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { SESSIONS, type SessionDocument } from '../projections/documents';
+import type { OpenSession } from './lost-transactions';
 import { CentralSystem } from './central-system';
 import { ChargerStreams } from './charger-streams';
 import { ChargerConnections } from './connections';
@@ -18,17 +19,30 @@ import { CachedTokenAuthorizer, TOKEN_AUTHORIZER, TokenCache, TokenCacheConsumer
 import { TransactionIndex } from './transaction-index';
 
 const logger = new Logger('OCPP');
-
-/** A charger has a handful of connectors; more open sessions than this on one charger are not looked at. */
-const OPEN_SESSIONS_LIMIT = 100;
-
-async function openSessionsOf(readModels: ReadModelStore, chargerId: string): Promise<string[]> {
-  const found = await readModels.find<SessionDocument>(SESSIONS, { where: { chargerId, status: 'ACTIVE' }, limit: OPEN_SESSIONS_LIMIT });
-  return found.items.map((doc) => doc.id);
-}
 /** Session states kept folded between messages: every MeterValues appends to its session, which then need not be re-read whole. */
 const CACHED_SESSIONS = 20_000;
 
+/** Read a page at a time when every open session is listed (start-up). */
+const OPEN_SESSIONS_PAGE = 1_000;
+
+const openSessionOf = (doc: SessionDocument): OpenSession => ({
+  sessionId: doc.id,
+  chargerId: doc.chargerId,
+  evseId: doc.evseId,
+  connectorId: doc.connectorId,
+  startedAt: doc.startedAt === null ? undefined : new Date(doc.startedAt),
+});
+
+/** ACTIVE sessions of the sessions read model: of one charger, or all of them. */
+async function openSessions(readModels: ReadModelStore, chargerId?: string): Promise<OpenSession[]> {
+  const where = { status: 'ACTIVE', ...(chargerId === undefined ? {} : { chargerId }) };
+  const sessions: OpenSession[] = [];
+  for (let offset = 0; ; offset += OPEN_SESSIONS_PAGE) {
+    const page = await readModels.find<SessionDocument>(SESSIONS, { where, offset, limit: OPEN_SESSIONS_PAGE });
+    sessions.push(...page.items.map((item) => openSessionOf(item.data)));
+    if (page.items.length < OPEN_SESSIONS_PAGE) return sessions;
+  }
+}
 /** The OCPP central system: WebSocket endpoint, handlers of both protocol versions and the message log. */
 @Module({
   imports: [MessageLogModule],
@@ -65,9 +79,10 @@ const CACHED_SESSIONS = 20_000;
         remote: RemoteStarts,
         readModels: ReadModelStore,
       ) =>
-        new CentralSystem(config, chargers, new AggregateRepository(store, { cachedStreams: CACHED_SESSIONS }), index, authorizer, remote, logger, (chargerId) =>
-          openSessionsOf(readModels, chargerId),
-        ),
+        new CentralSystem(config, chargers, new AggregateRepository(store, { cachedStreams: CACHED_SESSIONS }), index, authorizer, remote, logger, {
+          graceMs: config.ocpp.lostTransactionGraceS * 1000,
+          openSessions: (chargerId) => openSessions(readModels, chargerId),
+        }),
       inject: [CONFIG, ChargerStreams, EVENT_STORE, TransactionIndex, TOKEN_AUTHORIZER, RemoteStarts, READ_MODELS],
     },
     OcppServer,

@@ -207,47 +207,57 @@ describe('OCPP 1.6J central system', () => {
     assert.equal(repeated.transactionId, before.transactionId);
   });
 
-  it('closes a session the charger lost when it starts another on the same connector, even across a restart', async () => {
+  it('closes a session the charger lost once a newer start on its connector is past the grace period, even across a restart', async () => {
     const chargerId = 'CP16-LOST';
     await gateway.register(chargerId, PASSWORD);
     let lost = await gateway.connect(chargerId, 'ocpp1.6', { password: PASSWORD });
     const sessionOf = (idTag: string) =>
       waitFor(async () => (await gateway.frames(chargerId)).find((f) => f.frameType === FrameType.CALL && JSON.parse(f.frame)[3]?.idTag === idTag)?.sessionId, `the session of ${idTag}`, 5_000, 20);
     const sessionDoc = async (sessionId: string) => (await gateway.app.get<ReadModelStore>(READ_MODELS).get<SessionDocument>(SESSIONS, sessionId))?.data;
+    const start = async (idTag: string, msAgo: number, meterStart = 1000) =>
+      (await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 1, idTag, meterStart, timestamp: iso(msAgo) }))) as { transactionId: number; idTagInfo: { status: string } };
+    const reading = (transactionId: number, kwh: string, at: string) =>
+      lost.call('MeterValues', ocpp16Examples.meterValues({ connectorId: 1, transactionId, meterValue: [{ timestamp: at, sampledValue: [{ value: kwh, measurand: 'Energy.Active.Import.Register', unit: 'kWh' }] }] }));
 
-    const a = (await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 1, idTag: 'LOST-A', meterStart: 1000, timestamp: iso(600_000) }))) as { transactionId: number };
+    // Within the grace period (600 s by default) a stop the charger delivers late still ends the session as sent.
+    const early = await start('LATE-A', 900_000);
+    await reading(early.transactionId, '1.5', iso(850_000));
+    await start('LATE-B', 800_000);
+    await lost.call('StopTransaction', { transactionId: early.transactionId, meterStop: 1800, timestamp: iso(820_000), reason: 'EVDisconnected' });
+    const [stoppedLate] = await gateway.waitForEvents(`session-${await sessionOf('LATE-A')}`, 'SessionStopped');
+    assert.deepEqual([stoppedLate!.data.reason, stoppedLate!.data.meterStopWh, stoppedLate!.data.anomalies], ['EVDisconnected', '1800', []]);
+
+    // LATE-B is never stopped: C supersedes it. The gateway restarts before the grace period is over, with 1 s.
     const readingAt = iso(500_000);
-    await lost.call('MeterValues', ocpp16Examples.meterValues({ connectorId: 1, transactionId: a.transactionId, meterValue: [
-      { timestamp: readingAt, sampledValue: [{ value: '2.5', measurand: 'Energy.Active.Import.Register', unit: 'kWh' }] },
-    ] }));
-    const sessionA = await sessionOf('LOST-A');
-    await waitFor(async () => ((await sessionDoc(sessionA))?.lastMeterAt ? true : undefined), 'session A in the read model', 5_000, 20);
+    await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 2, idTag: 'OTHER-CONNECTOR', meterStart: 10, timestamp: iso(700_000) }));
+    const sessionB = await sessionOf('LATE-B');
+    const txB = (await gateway.events(`session-${sessionB}`, 'SessionStarted'))[0]!.data.transactionId;
+    await reading(Number(txB), '2.5', readingAt);
+    const c = await start('LOST-C', 60_000, 2600);
+    assert.equal(c.idTagInfo.status, 'Accepted');
+    const sessionC = await sessionOf('LOST-C');
+    await waitFor(async () => ((await sessionDoc(sessionC))?.status === 'ACTIVE' && (await sessionDoc(sessionB))?.lastMeterAt ? true : undefined), 'B and C open in the read model', 5_000, 20);
+    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 0, 'not closed within the grace period');
 
-    // The restarted gateway has only the read model to tell it that A is still open.
+    // The restarted gateway has only the read model to tell it that B is still open where C started.
     await gateway.close({ keepData: true });
-    gateway = await startTestGateway({}, gateway.dataDir);
+    gateway = await startTestGateway({ OCPP_LOST_TRANSACTION_GRACE_S: '1' }, gateway.dataDir);
     lost = await gateway.connect(chargerId, 'ocpp1.6', { password: PASSWORD });
-    const b = (await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 1, idTag: 'LOST-B', meterStart: 2600, timestamp: iso(60_000) }))) as { transactionId: number; idTagInfo: { status: string } };
-    assert.equal(b.idTagInfo.status, 'Accepted');
-    const sessionB = await sessionOf('LOST-B');
-
-    const [closed] = await gateway.waitForEvents(`session-${sessionA}`, 'SessionStopped');
+    const [closed] = await gateway.waitForEvents(`session-${sessionB}`, 'SessionStopped');
     assert.equal(closed!.data.reason, 'Other');
     assert.equal(closed!.data.meterStopWh, '2500', 'the last reading is the meter stop');
     assert.equal(timestampMs(closed!.data.occurredAt!), Date.parse(readingAt), 'closed at its last reading, by the charger clock');
     assert.deepEqual(closed!.data.anomalies, ['STOP_MISSING']);
-    const docA = await waitFor(async () => {
-      const doc = await sessionDoc(sessionA);
+    const docB = await waitFor(async () => {
+      const doc = await sessionDoc(sessionB);
       return doc?.status === 'COMPLETED' ? doc : undefined;
-    }, 'session A completed in the read model', 5_000, 20);
-    assert.deepEqual(docA.anomalies, ['STOP_MISSING']);
-    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 0, 'the newer session stays open');
+    }, 'session B completed in the read model', 5_000, 20);
+    assert.deepEqual(docB.anomalies, ['STOP_MISSING']);
+    assert.equal((await gateway.events(`session-${sessionC}`, 'SessionStopped')).length, 0, 'the newer session stays open');
+    assert.equal((await gateway.events(`session-${await sessionOf('OTHER-CONNECTOR')}`, 'SessionStopped')).length, 0, 'another connector is left alone');
 
-    // Another connector's transaction closes nothing; a stop the charger finds for A after all changes nothing.
-    await lost.call('StartTransaction', ocpp16Examples.startTransaction({ connectorId: 2, idTag: 'LOST-C', meterStart: 10, timestamp: iso(30_000) }));
-    await sessionOf('LOST-C');
-    assert.deepEqual(await lost.call('StopTransaction', { transactionId: a.transactionId, meterStop: 4000, timestamp: iso(400_000) }), {});
-    assert.equal((await gateway.events(`session-${sessionA}`, 'SessionStopped')).length, 1);
-    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 0);
+    // A stop the charger finds for B after the close changes nothing.
+    assert.deepEqual(await lost.call('StopTransaction', { transactionId: Number(txB), meterStop: 4000, timestamp: iso(400_000) }), {});
+    assert.equal((await gateway.events(`session-${sessionB}`, 'SessionStopped')).length, 1);
   });
 });

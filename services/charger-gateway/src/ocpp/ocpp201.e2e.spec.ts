@@ -13,7 +13,7 @@ describe('OCPP 2.0.1 central system', () => {
   let station: RPCClient;
 
   before(async () => {
-    gateway = await startTestGateway();
+    gateway = await startTestGateway({ OCPP_LOST_TRANSACTION_GRACE_S: '1' });
     // Registered without a password: security profile 0.
     await gateway.register('CS201');
     station = await gateway.connect('CS201', 'ocpp2.0.1');
@@ -142,7 +142,7 @@ describe('OCPP 2.0.1 central system', () => {
     assert.equal(timestampMs(stopped.data.occurredAt!), Date.parse(endedAt));
   });
 
-  it('closes a transaction the station lost when it starts another on the same EVSE, and leaves other EVSEs alone', async () => {
+  it('closes a transaction the station lost when it starts another on the same EVSE (after the grace period), and leaves other EVSEs alone', async () => {
     const energy = (wh: number, timestamp: string) => [{ timestamp, sampledValue: [{ value: wh, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
     const evse = { id: 2, connectorId: 1 };
     const lostAt = iso(300_000);
