@@ -38,8 +38,6 @@ export interface IncomingCall<P = unknown> {
 
 export type CallHandler = (call: IncomingCall<never>) => Promise<object>;
 
-
-
 /** The sessions open on each connector (1.6) or EVSE (2.0.1), for messages that do not name their transaction. */
 export class ActiveSessions {
   private readonly open = new Map<string, string>();
