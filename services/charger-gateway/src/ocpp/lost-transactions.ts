@@ -61,8 +61,9 @@ export class LostTransactions {
     for (const [key, count] of places) {
       const started = newest.get(key)!;
       if (count < 2) continue;
+      // By the charger's clock, so never later than a grace period from now (a clock far ahead would put it off).
       const due = started.startedAt!.getTime() + this.options.graceMs - now.getTime();
-      void this.after(Math.max(0, due), () => this.closeOlder(started, undefined));
+      void this.after(Math.min(this.options.graceMs, Math.max(0, due)), () => this.closeOlder(started, undefined));
     }
   }
 

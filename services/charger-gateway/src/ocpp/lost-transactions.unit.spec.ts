@@ -69,4 +69,12 @@ describe('lost transactions', () => {
     assert.deepEqual(closedLater.sort(), [['A', 'B'], ['D', 'E']]);
     await later.stop();
   });
+
+  it('at start-up, waits no longer than the grace period for a start stamped by a clock far ahead', async () => {
+    const skewed = [open('A', 'CP1', { connectorId: 1 }, '10:00'), { ...open('B', 'CP1', { connectorId: 1 }, '10:30'), startedAt: new Date('2025-03-02T10:30:00Z') }];
+    const { lost, closed } = lostTransactions(skewed, 50);
+    await lost.recover(t('10:45'));
+    await sleep(120);
+    assert.deepEqual(closed, [['A', 'B']]);
+  });
 });
