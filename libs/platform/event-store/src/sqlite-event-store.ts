@@ -402,7 +402,6 @@ function threadCommitter(file: string, synchronous: 'FULL' | 'NORMAL'): Committe
   return { commit: (group) => thread.write(group), close: () => thread.close() };
 }
 
-/** What a subscription needs from the store, synchronously. */
 /** What the store knows of a subscription's reading. */
 interface Reader {
   /** When it last read the file. */
@@ -411,6 +410,7 @@ interface Reader {
   after: number;
 }
 
+/** What a subscription needs from the store, synchronously. */
 interface SubscribedLog {
   head(): number;
   readAfter(position: number, maxCount: number): RecordedEvent[];
