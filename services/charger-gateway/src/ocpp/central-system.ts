@@ -19,6 +19,7 @@ import type { ChargerStreams } from './charger-streams';
 import type { ChargerConnection } from './connections';
 import { domainCodec } from './domain-codec';
 import { LostTransactions, type LostTransactionsOptions } from './lost-transactions';
+import { placeOf } from './places';
 import type { RemoteStarts } from './remote-starts';
 import type { TokenAuthorization, TokenAuthorizer } from './token-authorizer';
 import type { IndexedTransaction, TransactionIndex } from './transaction-index';
@@ -123,10 +124,10 @@ export class CentralSystem {
   }
 
   /** After a start: the older sessions open at its place are closed as lost once the grace period has passed. */
-  superseding(started: SessionState, place: string): Promise<void> {
+  superseding(started: SessionState): Promise<void> {
     if (started.startedAt === undefined) return Promise.resolve();
     const { sessionId, chargerId, evseId, connectorId, startedAt } = started;
-    return this.lost.superseding({ sessionId, chargerId, evseId, connectorId, startedAt }, this.active.get(chargerId, place));
+    return this.lost.superseding({ sessionId, chargerId, evseId, connectorId, startedAt }, this.active.get(chargerId, placeOf(started)));
   }
 
   async authorize(connection: ChargerConnection, action: string, idToken: SessionIdToken, place: { evseId?: number; connectorId?: number } = {}): Promise<TokenAuthorization> {

@@ -1,11 +1,10 @@
 import { ocpp16 } from '@roamgate/domain-charging';
 import { newEventId } from '@roamgate/event-store';
 import type { CallHandler, CentralSystem, IncomingCall } from './central-system';
+import { connectorPlace } from './places';
 import { transactionKeys } from './transaction-index';
 
 type Handler<P> = (call: IncomingCall<P>) => Promise<object>;
-
-const connectorPlace = (connectorId: number) => `connector:${connectorId}`;
 
 /** OCPP 1.6J messages a charge point sends, answered through the charging domain. */
 export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
@@ -59,7 +58,7 @@ export function ocpp16Handlers(cs: CentralSystem): Record<string, CallHandler> {
       }),
       cs.authorizationCommand(sessionId, idToken, decision, now),
     ]);
-    if (state !== undefined) await cs.superseding(state, connectorPlace(params.connectorId));
+    if (state !== undefined) await cs.superseding(state);
     if (state?.status === 'active') cs.active.set(chargerId, connectorPlace(params.connectorId), sessionId);
     return ocpp16.startTransactionResponse(transactionId, decision);
   };

@@ -1,12 +1,11 @@
 import { ocpp201, type SessionCommand } from '@roamgate/domain-charging';
 import { newEventId } from '@roamgate/event-store';
 import type { CallHandler, CentralSystem, IncomingCall } from './central-system';
+import { evsePlace } from './places';
 import type { TokenAuthorization } from './token-authorizer';
 import { transactionKeys } from './transaction-index';
 
 type Handler<P> = (call: IncomingCall<P>) => Promise<object>;
-
-const evsePlace = (evseId: number) => `evse:${evseId}`;
 
 /** OCPP 2.0.1 messages a charging station sends, answered through the charging domain. */
 export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> {
@@ -62,7 +61,7 @@ export function ocpp201Handlers(cs: CentralSystem): Record<string, CallHandler> 
       return commands;
     });
     if (state !== undefined) {
-      if (opens && state.evseId > 0) await cs.superseding(state, evsePlace(state.evseId));
+      if (opens && state.evseId > 0) await cs.superseding(state);
       if (state.status === 'active' && state.evseId > 0) cs.active.set(chargerId, evsePlace(state.evseId), sessionId);
       if (state.status === 'stopped') cs.active.clear(chargerId, evsePlace(state.evseId), sessionId);
     }

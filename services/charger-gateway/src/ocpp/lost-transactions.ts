@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { CloseSupersededSession } from '@roamgate/domain-charging';
+import { placeOf } from './places';
 
 type SupersededBy = CloseSupersededSession['supersededBy'];
 
@@ -21,9 +22,6 @@ export interface LostTransactionsOptions {
   readonly close: (sessionId: string, supersededBy: SupersededBy, now: Date) => Promise<boolean>;
   readonly logger: Logger;
 }
-
-/** A connector (1.6) or an EVSE (2.0.1) holds one transaction at a time. */
-const placeOf = (session: { evseId: number; connectorId: number }) => (session.evseId > 0 ? `evse:${session.evseId}` : `connector:${session.connectorId}`);
 
 /**
  * Sessions the charger lost: still open where it started a newer one (see CloseSupersededSession). They are closed a

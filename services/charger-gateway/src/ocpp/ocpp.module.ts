@@ -43,6 +43,7 @@ async function openSessions(readModels: ReadModelStore, chargerId?: string): Pro
     if (page.items.length < OPEN_SESSIONS_PAGE) return sessions;
   }
 }
+
 /** The OCPP central system: WebSocket endpoint, handlers of both protocol versions and the message log. */
 @Module({
   imports: [MessageLogModule],
