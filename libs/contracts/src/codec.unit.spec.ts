@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { equals, type DescMessage } from '@bufbuild/protobuf';
+import { equals, type DescMessage, type JsonValue } from '@bufbuild/protobuf';
 import {
   decodeEventBinary,
   decodeEventJson,
@@ -61,6 +61,16 @@ describe('event codec round trips', () => {
       assert.deepEqual(encodeEventJson(type, fromKafka), json);
     });
   }
+
+  it('encodes the JSON it just made from the message it was made from, and the JSON carries nothing else', () => {
+    const message = sampleEvent('SessionMeterValuesRecorded');
+    const json = encodeEventJson('SessionMeterValuesRecorded', message) as { [key: string]: JsonValue };
+    assert.deepEqual(Object.getOwnPropertySymbols(structuredClone(json)), [], 'a structured clone (a writer thread) leaves it out');
+    assert.deepEqual(JSON.parse(JSON.stringify(json)), { ...json });
+    assert.deepEqual(encodeEventBinary('SessionMeterValuesRecorded', json), encodeEventBinary('SessionMeterValuesRecorded', message));
+    // The same JSON parsed back (as read from the store) is decoded, with the same result.
+    assert.deepEqual(encodeEventBinary('SessionMeterValuesRecorded', JSON.parse(JSON.stringify(json))), encodeEventBinary('SessionMeterValuesRecorded', message));
+  });
 
   it('covers at least one event of every family', () => {
     const covered = new Set(sampleEventTypes().map(familyOf));
