@@ -116,12 +116,12 @@ describe('sqlite read-model store group commit', () => {
     const store = openSqliteReadModelStore({ file });
     await store.ensureCollection({ name: 'sessions', indexes: [] });
     await store.upsert('sessions', 'old', { n: 0 }, 5);
-    const reader = new DatabaseSync(file, { readOnly: true });
-    const visible = () => (reader.prepare('SELECT count(*) AS n FROM rm_sessions').get() as { n: number }).n;
+    // The store's own reads: the file is opened exclusively, so no other connection can look.
+    const visible = async () => (await store.find('sessions')).total;
     try {
       const seenAtFirstResolve: number[] = [];
       const writes = Array.from({ length: 200 }, (_, i) => store.upsert('sessions', `s-${i}`, { n: i }, 1));
-      void writes[0]!.then(() => seenAtFirstResolve.push(visible()));
+      void writes[0]!.then(async () => seenAtFirstResolve.push(await visible()));
       const outcomes = Promise.all([
         store.upsert('sessions', 'twice', { n: 1 }, 2),
         store.upsert('sessions', 'twice', { n: 2 }, 1),
@@ -130,15 +130,30 @@ describe('sqlite read-model store group commit', () => {
         store.upsert('sessions', 'old', { n: 7 }, 7),
       ]);
       await Promise.resolve();
-      assert.equal(visible(), 1, 'nothing is committed before the turn ends');
+      assert.equal(await visible(), 1, 'nothing is committed before the turn ends');
       assert.deepEqual(new Set(await Promise.all(writes)), new Set([true]));
       assert.deepEqual(await outcomes, [true, false, false, true, true]);
-      assert.deepEqual(seenAtFirstResolve, [202], 'all writes were visible to another connection when the first resolved');
+      assert.deepEqual(seenAtFirstResolve, [202], 'all writes were visible when the first resolved');
       assert.deepEqual((await store.get('sessions', 'twice'))?.data, { n: 1 });
       assert.deepEqual(await store.get('sessions', 'old'), { id: 'old', revision: 7, data: { n: 7 } });
     } finally {
-      reader.close();
       await store.close();
+    }
+  });
+
+  it('keeps its file to itself: another connection cannot read it while the store is open', async () => {
+    const file = storeFile();
+    const store = openSqliteReadModelStore({ file });
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    await store.upsert('sessions', 's-1', { n: 1 }, 1);
+    const other = new DatabaseSync(file, { readOnly: true });
+    try {
+      other.exec('PRAGMA busy_timeout = 0');
+      assert.throws(() => other.prepare('SELECT count(*) AS n FROM rm_sessions').get(), /locked/);
+      await store.close();
+      assert.equal((other.prepare('SELECT count(*) AS n FROM rm_sessions').get() as { n: number }).n, 1, 'readable once the store closed');
+    } finally {
+      other.close();
     }
   });
 

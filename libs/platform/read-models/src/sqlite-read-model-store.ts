@@ -21,8 +21,9 @@ export interface SqliteReadModelStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
+/** The file is the process's own (runtime's openPorts names it after the process): it is opened exclusively. */
 export function openSqliteReadModelStore(options: SqliteReadModelStoreOptions): SqliteReadModelStore {
-  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL' }));
+  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL', exclusive: true }));
 }
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/i;
