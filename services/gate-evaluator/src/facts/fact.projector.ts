@@ -14,7 +14,7 @@ import {
   type Timestamp,
 } from '@roamgate/contracts';
 import type { ExceptionStatus, Owner } from '@roamgate/launch';
-import type { Document, ReadModelStore } from '@roamgate/read-models';
+import { QuietStreams, type Document, type ReadModelStore } from '@roamgate/read-models';
 import { READ_MODELS } from '@roamgate/runtime';
 import { TopicProjector } from '../shared/topic-projector';
 import {
@@ -55,6 +55,9 @@ type Handlers = { [T in EventType]?: (event: Projected<T>) => Promise<void> };
  */
 @Injectable()
 export class FactProjector extends TopicProjector implements OnModuleInit {
+  /** Running sessions' streams, as far as their meter values and charging states go (see project). */
+  private readonly running = new QuietStreams();
+
   constructor(
     @Inject(READ_MODELS) private readonly store: ReadModelStore,
   ) {
@@ -72,10 +75,14 @@ export class FactProjector extends TopicProjector implements OnModuleInit {
   protected async project(type: string, revision: number, value: Uint8Array, streamId: string): Promise<void> {
     if (AFTER_STOP_ONLY.has(type) && streamId.startsWith(SESSION_STREAM_PREFIX)) {
       // Meter values and charging states tell the gates something only after the session stopped (a flow
-      // violation): for a running session, whose document exists, they are skipped before decoding.
+      // violation): for a running session, whose document exists, they are skipped before decoding, and while
+      // they follow each other without another event of the session in between, without reading the document.
+      if (this.running.skip(streamId, revision)) return;
       const stored = await this.store.get<SessionDocument>(FACTS.sessions, streamId.slice(SESSION_STREAM_PREFIX.length));
-      if (stored !== undefined && (stored.revision >= revision || stored.data.stoppedAt === undefined)) return;
+      if (stored !== undefined && stored.revision >= revision) return;
+      if (stored !== undefined && stored.data.stoppedAt === undefined) return this.running.remember(streamId, revision);
     }
+    if (type === 'SessionStopped') this.running.forget(streamId);
     const handler = this.handlers[type as EventType] as (event: Projected<EventType>) => Promise<void>;
     await handler({ data: decodeEventBinary(type, value), revision });
   }

@@ -160,6 +160,25 @@ describe('launch facts from the other services events (FactProjector -> FactStor
     assert.deepEqual(facts.sessions.find((s) => s.sessionId === 'S9')?.flowViolations, ['METER_VALUES_AFTER_STOP']);
   });
 
+  it("reads a running session's document once for meter values that follow each other, and again after a gap", async () => {
+    let gets = 0;
+    const counting: ReadModelStore = Object.assign(Object.create(store) as ReadModelStore, {
+      get: (collection: string, id: string) => (gets++, store.get(collection, id)),
+    });
+    const first = new FactProjector(counting);
+    const second = new FactProjector(store);
+    const meterValues = (revision: number) => message('session-S12', 'SessionMeterValuesRecorded', { sessionId: 'S12', chargerId: 'CP-12', occurredAt: at('2026-03-07T10:30:00Z') }, revision);
+    await second.handle(message('session-S12', 'SessionStarted', { sessionId: 'S12', chargerId: 'CP-12', occurredAt: at('2026-03-07T10:00:00Z') }));
+    for (let revision = 1; revision <= 5; revision++) await first.handle(meterValues(revision));
+    assert.equal(gets, 1, 'read for the first, skipped for the next four');
+    // Another instance handled the stop (a partition that moved): the gap makes the next one read the document.
+    await second.handle(message('session-S12', 'SessionStopped', { sessionId: 'S12', chargerId: 'CP-12', occurredAt: at('2026-03-07T11:00:00Z') }, 6));
+    await first.handle(meterValues(7));
+    assert.equal(gets, 3, 'read to check, and read again by the change that flags it');
+    const facts = await new FactStore(store).load(new Date('2026-03-07T00:00:00Z'), new Date('2026-03-07T23:59:59Z'));
+    assert.deepEqual(facts.sessions.find((s) => s.sessionId === 'S12')?.flowViolations, ['METER_VALUES_AFTER_STOP']);
+  });
+
   it('counts a session the gateway closed because the charger lost it (STOP_MISSING) as a flow violation', async () => {
     await feed(
       message('session-S10', 'SessionStarted', { sessionId: 'S10', chargerId: 'CP-10', occurredAt: at('2026-03-06T10:00:00Z') }),

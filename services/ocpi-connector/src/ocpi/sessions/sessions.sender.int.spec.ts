@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { DeliveredMessage } from '@roamgate/bus';
-import { domainEvent, encodeEventBinary, fromStoredEvent, timestampFromMs, toStoredEvent, type EventInit, type EventType } from '@roamgate/contracts';
+import { AuthorizationStatus, domainEvent, encodeEventBinary, fromStoredEvent, timestampFromMs, toStoredEvent, type EventInit, type EventType } from '@roamgate/contracts';
 import { newEventId, openSqliteEventStore, type EventStore, type ReadStreamOptions, type SqliteEventStore } from '@roamgate/event-store';
 import { openSqliteReadModelStore, type SqliteReadModelStore } from '@roamgate/read-models';
 import { racingReads, type RacingReads } from '@roamgate/read-models/testing';
@@ -101,6 +101,30 @@ describe('SessionsSender: meter values from the stored document, not the stream'
     await deliver('S-L', 'SessionMeterValuesRecorded', { sessionId: 'S-L', chargerId: 'CP-2', occurredAt: at(60), samples: [sample(60, '100')] }, new Uint8Array([0xff, 0xff, 0xff]));
     assert.deepEqual(streamReads.slice(reads), []);
     assert.equal(queued.length, pushes);
+  });
+
+  it("reads a partnerless session's document once for messages that follow each other, and follows a partner named later", async () => {
+    let gets = 0;
+    const counting = Object.assign(Object.create(readModels) as SqliteReadModelStore, {
+      get: (collection: string, id: string) => (gets++, readModels.get(collection, id)),
+    });
+    const original = sender;
+    sender = new SessionsSender(events, counting, { countryCode: 'NL', partyId: 'RGT' } as OcpiSettings, { sessionPatchIntervalMs: 0, sessionCurrency: 'EUR' } as PushSettings, {
+      enqueue: async (request: PushRequest) => void queued.push(request),
+    } as unknown as Outbox);
+    try {
+      await deliver('S-Q', 'SessionStarted', { sessionId: 'S-Q', occurredAt: at(0), chargerId: 'CP-1', connectorId: 1, idToken: { id: 'TOK-Q' }, meterStartWh: '0' });
+      const afterStart = gets;
+      for (let i = 1; i <= 4; i++) await deliver('S-Q', 'SessionMeterValuesRecorded', { sessionId: 'S-Q', chargerId: 'CP-1', occurredAt: at(60 * i), samples: [sample(60 * i, String(100 * i))] });
+      assert.equal(gets - afterStart, 1, 'read for the first, skipped for the next three');
+      const pushes = queued.length;
+      await deliver('S-Q', 'SessionAuthorized', { sessionId: 'S-Q', chargerId: 'CP-1', occurredAt: at(300), status: AuthorizationStatus.ACCEPTED, partnerId: 'NL-EMS' });
+      await deliver('S-Q', 'SessionMeterValuesRecorded', { sessionId: 'S-Q', chargerId: 'CP-1', occurredAt: at(360), samples: [sample(360, '600')] });
+      assert.equal((await stored('S-Q'))?.partnerId, 'NL-EMS');
+      assert.deepEqual(queued.slice(pushes).map((q) => [q.method, (q.body as { kwh?: number }).kwh]), [['PUT', 0.4], ['PATCH', 0.6]]);
+    } finally {
+      sender = original;
+    }
   });
 });
 

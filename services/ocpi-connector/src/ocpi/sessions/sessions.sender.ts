@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import type { DeliveredMessage } from '@roamgate/bus';
 import { decodeEventBinary, decodeEventJson } from '@roamgate/contracts';
 import type { EventStore } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { QuietStreams, type ReadModelStore } from '@roamgate/read-models';
 import { EVENT_STORE, KeyedTurns, READ_MODELS, runWithTraceContext, traceContextOfMessage } from '@roamgate/runtime';
 import { Outbox } from '../push/outbox';
 import { PUSH_SETTINGS, type PushSettings } from '../push/push-settings';
@@ -57,6 +57,8 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   private sweeping: Promise<void> | undefined;
   /** The consumer and the sweep both queue pushes of a session: one at a time per session, so they queue in order. */
   private readonly turns = new KeyedTurns();
+  /** Partnerless sessions' streams: their messages change nothing until one names a partner (see handle). */
+  private readonly unroamed = new QuietStreams();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -87,8 +89,9 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
   /**
    * A message of roamgate.session (OcpiBusConsumers, group SESSIONS_GROUP). Most are meter values, so they are
    * dealt with from the stored document where it tells enough: skipped before decoding for a session of no partner
-   * (only a SessionStarted or a SessionAuthorized can name one), folded onto the stored OCPI session for a partner's
-   * session. The rest (starts, stops, out-of-order readings) fold the whole stream again.
+   * (only a SessionStarted or a SessionAuthorized can name one; while such a session's messages follow each other,
+   * without reading the document either), folded onto the stored OCPI session for a partner's session. The rest
+   * (starts, stops, out-of-order readings) fold the whole stream again.
    */
   async handle(message: DeliveredMessage): Promise<void> {
     const type = message.headers[EVENT_HEADER.type] ?? '';
@@ -100,10 +103,12 @@ export class SessionsSender implements OnModuleInit, OnApplicationBootstrap, OnA
     const sessionId = streamId.startsWith(SESSION_STREAM_PREFIX)
       ? streamId.slice(SESSION_STREAM_PREFIX.length)
       : (decodeEventBinary(type as never, message.value) as { sessionId: string }).sessionId;
+    if (type === 'SessionStopped') this.unroamed.forget(sessionId);
+    else if (!PARTNER_NAMING_TYPES.has(type) && this.unroamed.skip(sessionId, revision)) return;
     await this.turns.run(sessionId, async () => {
       const stored = (await this.readModels.get<SessionPushDocument>(OCPI_SESSIONS.name, sessionId))?.data;
       if (stored && stored.sessionRevision >= revision) return;
-      if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return;
+      if (stored && stored.partnerId === '' && !PARTNER_NAMING_TYPES.has(type)) return this.unroamed.remember(sessionId, revision);
       // What the outbox queues carries this message's trace on (a batch handler runs in none of its own).
       await runWithTraceContext(traceContextOfMessage(message), async () => {
         if (type === 'SessionMeterValuesRecorded' && stored?.partnerId && stored.session && stored.fold && stored.sessionRevision === revision - 1) {
