@@ -46,6 +46,11 @@ export interface ReadModelStore {
   upsert<T extends Document>(collection: string, id: string, data: T, revision: number): Promise<boolean>;
   get<T extends Document>(collection: string, id: string): Promise<StoredDocument<T> | undefined>;
   find<T extends Document>(collection: string, query?: FindQuery): Promise<FindResult<T>>;
+  /**
+   * The values an indexed field takes among the documents `where` matches, each once, in no particular order; null
+   * stands for documents without it. Cheaper than walking the documents when many share few values.
+   */
+  distinct(collection: string, field: string, where?: FindQuery['where']): Promise<FieldValue[]>;
   /** Deletes when the stored revision is lower than `revision`; returns whether it deleted. */
   delete(collection: string, id: string, revision: number): Promise<boolean>;
   close(): Promise<void>;

@@ -148,15 +148,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
       return extract(field);
     };
-    const conditions: string[] = [];
-    const parameters: SQLInputValue[] = [];
-    for (const [field, value] of Object.entries(query.where ?? {})) {
-      const expression = indexed(field);
-      const [condition, ...bound] = equals(expression, field, value);
-      conditions.push(condition);
-      parameters.push(...bound);
-    }
-    const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+    const [where, parameters] = whereClause(collection, indexes, query.where);
     const direction = query.sort?.direction === 'desc' ? 'DESC' : 'ASC';
     const orderBy = query.sort ? `ORDER BY ${indexed(query.sort.field)} ${direction}, id ${direction}` : 'ORDER BY id';
     const limit = query.limit === undefined ? -1 : nonNegative('limit', query.limit);
@@ -169,6 +161,15 @@ export class SqliteReadModelStore implements ReadModelStore {
       .prepare(`SELECT id, revision, data FROM ${quote(table)} ${where} ${orderBy} LIMIT ? OFFSET ?`)
       .all(...parameters, limit, offset) as unknown as DocumentRow[];
     return { items: rows.map((row) => toDocument<T>(row)), total };
+  }
+
+  async distinct(collection: string, field: string, where?: FindQuery['where']): Promise<FieldValue[]> {
+    const { table, indexes } = this.collection(collection);
+    if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
+    const [clause, parameters] = whereClause(collection, indexes, where);
+    // `->` keeps the JSON type (true, not 1; "5", not 5); a missing field gives SQL NULL.
+    const rows = this.db.prepare(`SELECT DISTINCT keys -> '$."${field}"' AS value FROM ${quote(table)} ${clause}`).all(...parameters) as { value: string | null }[];
+    return rows.map(({ value }) => (value === null ? null : (JSON.parse(value) as FieldValue)));
   }
 
   async delete(collection: string, id: string, revision: number): Promise<boolean> {
@@ -271,6 +272,19 @@ function keysOf(data: Document, fields: readonly string[]): string {
 /** The same in SQL, for documents stored before: `->` keeps JSON types (true stays true, not 1). */
 const keysFromData = (fields: readonly string[]): string =>
   fields.length === 0 ? `'{}'` : `json_object(${fields.map((field) => `'${field}', json(data -> '$.${field}')`).join(', ')})`;
+
+/** The WHERE clause (empty without conditions) and its parameters for equality on indexed fields. */
+function whereClause(collection: string, indexes: ReadonlySet<string>, where: FindQuery['where'] = {}): [string, SQLInputValue[]] {
+  const conditions: string[] = [];
+  const parameters: SQLInputValue[] = [];
+  for (const [field, value] of Object.entries(where)) {
+    if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
+    const [condition, ...bound] = equals(extract(field), field, value);
+    conditions.push(condition);
+    parameters.push(...bound);
+  }
+  return [conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', parameters];
+}
 
 /**
  * json_extract gives true/false as 1/0, so a boolean also checks the JSON type (a stored 1 is not

@@ -24,6 +24,14 @@ describe('connection sweep', () => {
     for (let i = 0; i < 1_200; i += 1) chargers.push([`busy-${i}`, true, self.id]);
     for (const [id, connected, gatewayInstance] of chargers) await store.upsert(CHARGERS, id, { id, connected, gatewayInstance }, 1);
 
+    const found: string[] = [];
+    const counting = Object.assign(Object.create(store) as typeof store, {
+      find: async (collection: string, query?: object) => {
+        const page = await store.find(collection, query);
+        found.push(...page.items.map((item) => item.id));
+        return page;
+      },
+    });
     const decided: string[] = [];
     const streams = {
       decideWith: async (chargerId: string) => {
@@ -31,8 +39,9 @@ describe('connection sweep', () => {
         return [];
       },
     } as unknown as ChargerStreams;
-    assert.deepEqual(await new ConnectionSweep(store, streams, self).sweep(), []);
+    assert.deepEqual(await new ConnectionSweep(counting, streams, self).sweep(), []);
     assert.deepEqual(decided, ['by-earlier']);
+    assert.deepEqual(found, ['by-earlier'], 'the chargers of this start are not read');
     await store.close();
   });
 });

@@ -33,13 +33,19 @@ export class ConnectionSweep {
   async sweep(now = new Date()): Promise<string[]> {
     const swept: string[] = [];
     const connected: string[] = [];
-    let read = 0;
-    for await (const doc of findAll<ChargerDocument>(this.readModels, CHARGERS, { where: { connected: true } }, PAGE)) {
-      // Connected through this start, a replica of another name or an unknown gateway: nothing to close. A connection
-      // of an earlier start the read model does not show yet is what the second sweep, 30 s after start-up, is for.
-      if (doc.data.gatewayInstance !== null && this.instance.isPredecessor(doc.data.gatewayInstance)) connected.push(doc.id);
-      // The 30 s sweep runs while thousands of chargers talk: a page at a time, with their frames in between.
-      if (++read % PAGE === 0) await setImmediate();
+    // The gateway instances chargers are connected through, then the chargers of the earlier starts of this name only:
+    // the 30 s sweep runs while thousands of chargers talk through this start, and reading all of them stalled it.
+    // Connected through this start, a replica of another name or an unknown gateway: nothing to close. A connection
+    // of an earlier start the read model does not show yet is what the second sweep, 30 s after start-up, is for.
+    const instances = await this.readModels.distinct(CHARGERS, 'gatewayInstance', { connected: true });
+    for (const gatewayInstance of instances) {
+      if (typeof gatewayInstance !== 'string' || !this.instance.isPredecessor(gatewayInstance)) continue;
+      let read = 0;
+      for await (const doc of findAll<ChargerDocument>(this.readModels, CHARGERS, { where: { connected: true, gatewayInstance } }, PAGE)) {
+        connected.push(doc.id);
+        // A page at a time, with the chargers' frames in between.
+        if (++read % PAGE === 0) await setImmediate();
+      }
     }
     for (const chargerId of connected) {
       const events = await this.chargers.decideWith(chargerId, (state, connectedVia) =>

@@ -160,7 +160,7 @@ export type OcppMessageDocument = {
 };
 
 export const COLLECTION_SPECS: readonly CollectionSpec[] = [
-  { name: CHARGERS, indexes: ['vendor', 'model', 'firmwareVersion', 'connected', 'registered', 'locationId'] },
+  { name: CHARGERS, indexes: ['vendor', 'model', 'firmwareVersion', 'connected', 'registered', 'locationId', 'gatewayInstance'] },
   {
     name: SESSIONS,
     indexes: ['chargerId', 'status', 'vendor', 'model', 'firmwareVersion', 'startedAt', 'transactionId', 'commandId', 'partnerId'],

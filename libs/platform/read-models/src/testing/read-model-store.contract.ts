@@ -185,6 +185,18 @@ export function readModelStoreContract(adapterName: string, factory: () => Promi
         assert.deepEqual(ids(rest.items), ['cp-4', 'cp-5', 'cp-6']);
       }));
 
+    it('lists the distinct values of an indexed field among the matching documents, keeping their JSON types', () =>
+      withChargers(async (store, collection) => {
+        const sorted = (values: unknown[]) => values.map((value) => JSON.stringify(value)).sort();
+        assert.deepEqual(sorted(await store.distinct(collection, 'status')), sorted(['available', 'charging', 'faulted', 'retired']));
+        assert.deepEqual(sorted(await store.distinct(collection, 'power', { status: 'available' })), sorted([22, 50, 11]));
+        assert.deepEqual(sorted(await store.distinct(collection, 'public')), sorted([true, false]), 'booleans stay booleans');
+        assert.deepEqual(sorted(await store.distinct(collection, 'site.city', { public: false })), sorted(['Zürich', null]), 'null for a missing field');
+        assert.deepEqual(await store.distinct(collection, 'status', { status: 'unknown' }), []);
+        await assert.rejects(store.distinct(collection, 'owner'), unknownIndex('owner'));
+        await assert.rejects(store.distinct(collection, 'status', { owner: 'acme' }), unknownIndex('owner'));
+      }));
+
     it('refuses to filter or sort on a field without an index', () =>
       withChargers(async (store, collection) => {
         await assert.rejects(store.find(collection, { where: { owner: 'acme' } }), unknownIndex('owner'));
