@@ -36,8 +36,12 @@ export interface InProcessBusOptions {
 
 const DEFAULT_PARTITIONS = 8;
 const DEFAULT_RETENTION_INTERVAL_MS = 10_000;
-/** Messages deleted per transaction: a few milliseconds of the event loop. */
-const RETENTION_SLICE = 2_000;
+/**
+ * Messages deleted per transaction: a few milliseconds of the event loop. Not more: a slice of 2,000 (~1 MB of
+ * messages) overflowed SQLite's page cache and cost 30 ms on an idle machine, 500 cost 2.5 ms (docs/benchmarks.md,
+ * round 10).
+ */
+const RETENTION_SLICE = 500;
 const RETENTION_NEXT_SLICE_MS = 50;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
