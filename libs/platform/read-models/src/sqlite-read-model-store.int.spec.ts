@@ -150,6 +150,7 @@ describe('sqlite read-model store group commit', () => {
     try {
       other.exec('PRAGMA busy_timeout = 0');
       assert.throws(() => other.prepare('SELECT count(*) AS n FROM rm_sessions').get(), /locked/);
+      assert.throws(() => openSqliteReadModelStore({ file, busyTimeoutMs: 0 }), /in use by another process/);
       await store.close();
       assert.equal((other.prepare('SELECT count(*) AS n FROM rm_sessions').get() as { n: number }).n, 1, 'readable once the store closed');
     } finally {

@@ -19,12 +19,25 @@ export interface SqliteReadModelStoreOptions {
    * so an upsert lost to a power cut while the offset survived would never be replayed.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /** How long opening waits for the file while another process holds it (default 5 s). */
+  readonly busyTimeoutMs?: number;
 }
 
 /** The file is the process's own (runtime's openPorts names it after the process): it is opened exclusively. */
 export function openSqliteReadModelStore(options: SqliteReadModelStoreOptions): SqliteReadModelStore {
-  return new SqliteReadModelStore(openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL', exclusive: true }));
+  let db: DatabaseSync | undefined;
+  try {
+    // Its first statements take the file's lock, for as long as it is open.
+    db = openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL', exclusive: true, busyTimeoutMs: options.busyTimeoutMs });
+    return new SqliteReadModelStore(db);
+  } catch (error) {
+    if (db?.isOpen) db.close();
+    if ((error as { errcode?: number }).errcode !== SQLITE_BUSY) throw error;
+    throw new Error(`${options.file} is in use by another process: a process's read models are its own`, { cause: error });
+  }
 }
+
+const SQLITE_BUSY = 5;
 
 const COLLECTION_NAME = /^[a-z][a-z0-9_]*$/i;
 const FIELD_PATH = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$/i;

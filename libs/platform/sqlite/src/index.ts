@@ -24,16 +24,21 @@ export interface OpenOptions {
 export function openDatabase(file: string, options: OpenOptions = {}): DatabaseSync {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  // Before journal_mode: a WAL opened in exclusive locking mode never creates its shared-memory index.
-  if (options.exclusive) db.exec('PRAGMA locking_mode = EXCLUSIVE');
-  if (file !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
-  db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
-  db.exec('PRAGMA foreign_keys = ON');
-  // Statement journals and sorts in memory: under charger load the event store's writer otherwise wrote a
-  // temporary file (/var/tmp/etilqs_*) over a thousand times a second, for data no crash needs.
-  db.exec('PRAGMA temp_store = MEMORY');
-  return db;
+  try {
+    db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // Before journal_mode: a WAL opened in exclusive locking mode never creates its shared-memory index.
+    if (options.exclusive) db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    if (file !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
+    db.exec('PRAGMA foreign_keys = ON');
+    // Statement journals and sorts in memory: under charger load the event store's writer otherwise wrote a
+    // temporary file (/var/tmp/etilqs_*) over a thousand times a second, for data no crash needs.
+    db.exec('PRAGMA temp_store = MEMORY');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /**
