@@ -1,7 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import type { RoamgateConfig } from '@roamgate/config';
 import type { EventStore } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, CONFIG, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { MessageLogModule } from '../message-log/message-log.module';
 import { SESSIONS, type SessionDocument } from '../projections/documents';
@@ -37,11 +37,8 @@ const openSessionOf = (doc: SessionDocument): OpenSession => ({
 async function openSessions(readModels: ReadModelStore, chargerId?: string): Promise<OpenSession[]> {
   const where = { status: 'ACTIVE', ...(chargerId === undefined ? {} : { chargerId }) };
   const sessions: OpenSession[] = [];
-  for (let offset = 0; ; offset += OPEN_SESSIONS_PAGE) {
-    const page = await readModels.find<SessionDocument>(SESSIONS, { where, offset, limit: OPEN_SESSIONS_PAGE });
-    sessions.push(...page.items.map((item) => openSessionOf(item.data)));
-    if (page.items.length < OPEN_SESSIONS_PAGE) return sessions;
-  }
+  for await (const doc of findAll<SessionDocument>(readModels, SESSIONS, { where }, OPEN_SESSIONS_PAGE)) sessions.push(openSessionOf(doc.data));
+  return sessions;
 }
 
 /** The OCPP central system: WebSocket endpoint, handlers of both protocol versions and the message log. */
