@@ -3,7 +3,7 @@ import type { DeliveredMessage } from '@roamgate/bus';
 import { CommandOrigin, decodeEventBinary, decodeEventJson, encodeEventJson, type CommandResultDelivered, type CommandResultDeliveryFailed } from '@roamgate/contracts';
 import { commandDecider, commandStreamName } from '@roamgate/domain-charging';
 import type { EventStore, Json } from '@roamgate/event-store';
-import type { ReadModelStore } from '@roamgate/read-models';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
 import { AggregateRepository, EVENT_STORE, KeyedTurns, READ_MODELS, runWithTraceContext, traceContextFrom, type Decider, type EventCodec } from '@roamgate/runtime';
 import { PartnerRepository } from '../../partners/partner.repository';
 import { OCPI_SETTINGS, type OcpiSettings } from '../../settings';
@@ -114,10 +114,8 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    for (let offset = 0; ; offset += 500) {
-      const page = await this.readModels.find<CommandResultDocument>(COMMAND_RESULTS.name, { where: { status: 'pending' }, offset, limit: 500 });
-      for (const { data } of page.items) this.schedule(data.commandId, Date.parse(data.nextAttemptAt));
-      if (offset + page.items.length >= page.total || page.items.length === 0) break;
+    for await (const { data } of findAll<CommandResultDocument>(this.readModels, COMMAND_RESULTS.name, { where: { status: 'pending' } }, 500)) {
+      this.schedule(data.commandId, Date.parse(data.nextAttemptAt));
     }
   }
 
