@@ -10,7 +10,7 @@ import { openSqliteReadModelStore, type SqliteReadModelStore } from '@roamgate/r
 import type { PartnerRepository } from '../../partners/partner.repository';
 import type { OcpiSettings } from '../../settings';
 import type { OcpiClient } from '../transport/ocpi-client';
-import { CommandResults } from './command-results';
+import { COMMAND_RESULTS, CommandResults } from './command-results';
 
 const at = (seconds: number) => timestampFromMs(Date.parse('2026-11-26T09:00:00Z') + seconds * 1000);
 
@@ -98,5 +98,45 @@ describe('CommandResults: a remote start whose session runs while the partner is
     await started('S-4', 'C-4');
     await deliver('command-C-4', 'CommandAnswered', { commandId: 'C-4', occurredAt: at(6), chargerId: 'CP-1', status: 'Accepted', latencyMs: 6000 });
     assert.deepEqual(await stopRequested('S-4'), []);
+  });
+});
+
+describe('CommandResults at start-up', () => {
+  it('schedules every pending result the read model holds, page after page, and none already delivered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ocpi-command-results-startup-'));
+    const events = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
+    const readModels = openSqliteReadModelStore({ file: ':memory:' });
+    const attempted = new Set<string>();
+    const partners = { get: async (partnerId: string) => void attempted.add(partnerId) } as unknown as PartnerRepository;
+    const retry = { initialDelayMs: 3_600_000, maxDelayMs: 3_600_000 };
+    const results = new CommandResults(events, readModels, {} as OcpiSettings, retry, partners, {} as OcpiClient);
+    try {
+      await results.onModuleInit();
+      const pendingCount = 1_201;
+      const document = (commandId: string, status: 'pending' | 'delivered') => ({
+        commandId,
+        // The partner id names the command, so the attempts can be told apart.
+        partnerId: commandId,
+        responseUrl: 'http://emsp.test/commands/1',
+        body: { result: 'ACCEPTED' },
+        status,
+        attempts: 0,
+        nextAttemptAt: '2026-11-26T09:00:00.000Z',
+        lastError: null,
+      });
+      for (let i = 0; i < pendingCount; i++) await readModels.upsert(COMMAND_RESULTS.name, `C-${i}`, document(`C-${i}`, 'pending'), 1);
+      await readModels.upsert(COMMAND_RESULTS.name, 'C-DONE', document('C-DONE', 'delivered'), 1);
+
+      await results.onApplicationBootstrap();
+      const deadline = Date.now() + 20_000;
+      while (attempted.size < pendingCount && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(attempted.size, pendingCount, 'every pending result, over three pages');
+      assert.equal(attempted.has('C-DONE'), false);
+    } finally {
+      await results.beforeApplicationShutdown();
+      await readModels.close();
+      await events.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
