@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
@@ -146,6 +147,41 @@ describe('in-process bus on a file', () => {
 
     assert.equal(later[0]!.partition, before[0]!.partition);
     assert.equal(later[0]!.offset, before[0]!.offset + 1);
+  });
+});
+
+describe('in-process bus durability', () => {
+  it('resolves a FULL publish once the WAL is synced, off the event loop, and delivers from the commit on', async () => {
+    // Every FileHandle shares one prototype: hold its datasync (what WalSync calls) until the test lets it go.
+    const probe = await open(__filename, 'r');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const original = proto.datasync;
+    const held: (() => void)[] = [];
+    proto.datasync = function (this: unknown) {
+      return new Promise<void>((resolve) => held.push(resolve)).then(() => original.call(this));
+    };
+    const bus = openInProcessBus({ file: busFile() });
+    try {
+      const delivered: string[] = [];
+      await bus.subscribe({ group: 'g', topics: ['t'], handler: async (m) => void delivered.push(body(m)) });
+      let published = false;
+      const publish = bus.publish(numbered('t', 0, 2)).then(() => (published = true));
+      await waitFor(() => delivered.length === 2, 'delivery before the sync finished', 5_000);
+      await waitFor(() => held.length === 1, 'the sync to start', 5_000);
+      assert.equal(published, false, 'publish waits for the sync');
+      held[0]!();
+      await publish;
+      assert.deepEqual(delivered, ['0', '1']);
+      const unsynced = openInProcessBus({ file: busFile(), publishSynchronous: 'NORMAL' });
+      await unsynced.publish(numbered('t', 0, 1));
+      await unsynced.close();
+      assert.equal(held.length, 1, 'a NORMAL publish does not sync');
+    } finally {
+      proto.datasync = original;
+      for (const release of held) release();
+      await bus.close();
+    }
   });
 });
 

@@ -19,10 +19,11 @@ export interface InProcessBusOptions {
    */
   readonly pollIntervalMs?: number;
   /**
-   * Durability of publish. FULL (default) fsyncs before publish resolves, because the relay stores
-   * its checkpoint in the event store (fsynced) once publish resolves: a NORMAL publish lost to a
-   * power cut would be an event that never reaches consumers. Offset commits always use NORMAL:
-   * losing one only causes a redelivery, which consumers tolerate.
+   * Durability of publish. FULL (default): publish resolves once the messages are on disk, because the relay
+   * stores its checkpoint in the event store (fsynced) once publish resolves: a NORMAL publish lost to a power cut
+   * would be an event that never reaches consumers. The sync runs on libuv's thread pool (MessageLog.durable), not
+   * on the event loop; consumers are woken at the commit, before it. Offset commits are never waited for: losing
+   * one only causes a redelivery, which consumers tolerate.
    */
   readonly publishSynchronous?: 'FULL' | 'NORMAL';
   /** Storage errors met while delivering; the partition is retried on the next poll. Default: process warning. */
@@ -314,8 +315,9 @@ export class InProcessBus implements Bus {
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     this.assertOpen();
     if (messages.length === 0) return;
-    const appended = this.log.append(messages.map(toNewMessage), this.publishSynchronous);
+    const appended = this.log.append(messages.map(toNewMessage));
     this.wakeConsumersOf(appended, 'appended');
+    if (this.publishSynchronous === 'FULL') await this.log.durable();
   }
 
   async subscribe(options: SubscribeOptions): Promise<BusSubscription> {
@@ -359,7 +361,7 @@ export class InProcessBus implements Bus {
       await Promise.all(members.map((member) => this.leave(member)));
       const workers = [...this.groups.values()].flatMap((group) => [...group.workers.values()]);
       await Promise.all(workers.map((worker) => worker.stopped()));
-      this.log.close();
+      await this.log.close();
     })();
     return this.closing;
   }

@@ -1,4 +1,4 @@
-import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { immediateTransaction, openDatabase, WalSync, type DatabaseSync } from '@roamgate/sqlite';
 import type { StatementSync } from 'node:sqlite';
 
 export interface StoredMessage {
@@ -55,6 +55,7 @@ interface PendingCommit {
  */
 export class MessageLog {
   private readonly db: DatabaseSync;
+  private readonly walSync: WalSync | undefined;
   private readonly partitionsByTopic = new Map<string, number>();
   private readonly tails = new Map<string, StoredMessage[]>();
   /** Per partition, the next offset of each group that joined it through this log, as the group commits. */
@@ -83,8 +84,10 @@ export class MessageLog {
     private readonly onCommitError: (error: unknown) => void = (error) =>
       process.emitWarning(`in-process bus offset commit failed: ${String(error)}`, 'RoamgateBusWarning'),
   ) {
-    // NORMAL suits offset commits (a lost one is a redelivery); append raises it per call when asked.
+    // NORMAL suits offset commits (a lost one is a redelivery); appends are made durable by `durable()`, off the
+    // event loop.
     this.db = openDatabase(file, { synchronous: 'NORMAL' });
+    this.walSync = file === ':memory:' ? undefined : new WalSync(file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (
         topic TEXT PRIMARY KEY,
@@ -142,19 +145,9 @@ export class MessageLog {
     return this.db.isOpen;
   }
 
-  /** Appends in one transaction; `synchronous` decides whether it is fsynced before returning. */
-  append(messages: readonly NewMessage[], synchronous: 'FULL' | 'NORMAL'): TopicPartition[] {
-    const appendAll = () => this.transaction(() => this.appendMany(messages));
-    let stored: StoredMessage[];
-    if (synchronous === 'NORMAL') stored = appendAll();
-    else {
-      this.db.exec('PRAGMA synchronous = FULL');
-      try {
-        stored = appendAll();
-      } finally {
-        this.db.exec('PRAGMA synchronous = NORMAL');
-      }
-    }
+  /** Appends in one transaction, committed but not synced: see `durable()`. */
+  append(messages: readonly NewMessage[]): TopicPartition[] {
+    const stored = this.transaction(() => this.appendMany(messages));
     for (const message of stored) this.remember(message);
     return stored.map(({ topic, partition }) => ({ topic, partition }));
   }
@@ -280,12 +273,21 @@ export class MessageLog {
     });
   }
 
-  close(): void {
+  /**
+   * Resolves once everything committed before the call (appends, offset commits) is on disk: the WAL is synced on
+   * libuv's thread pool, so the event loop goes on meanwhile, and calls made during a sync share the next one.
+   */
+  durable(): Promise<void> {
+    return this.walSync?.durable() ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
     if (!this.db.isOpen) return;
     try {
       this.flushCommits();
+      await this.walSync?.close();
     } finally {
-      this.db.close();
+      if (this.db.isOpen) this.db.close();
     }
   }
 

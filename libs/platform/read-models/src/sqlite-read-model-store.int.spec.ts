@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
+import type { FileHandle } from 'node:fs/promises';
+import { openDatabase, WalSync } from '@roamgate/sqlite';
 import { findAll } from './find-all';
-import { openSqliteReadModelStore } from './sqlite-read-model-store';
+import { openSqliteReadModelStore, SqliteReadModelStore } from './sqlite-read-model-store';
 import { readModelStoreContract } from './testing/read-model-store.contract';
 
 const dir = mkdtempSync(join(tmpdir(), 'roamgate-read-models-'));
@@ -169,6 +171,53 @@ describe('sqlite read-model store group commit', () => {
     const reopened = openSqliteReadModelStore({ file });
     assert.deepEqual((await reopened.get('sessions', 's-1'))?.data, { n: 1 });
     await reopened.close();
+  });
+});
+
+describe('sqlite read-model store durability', () => {
+  /** The store as openSqliteReadModelStore makes it, with a WAL sync the test releases by hand. */
+  function heldStore() {
+    const file = storeFile();
+    const syncs: { release: () => void; fail: (error: Error) => void }[] = [];
+    const fsync = (_handle: FileHandle) => new Promise<void>((release, fail) => syncs.push({ release, fail }));
+    const store = new SqliteReadModelStore(openDatabase(file, { synchronous: 'NORMAL', exclusive: true }), new WalSync(file, fsync));
+    return { store, syncs };
+  }
+  const settledWithin = async (promise: Promise<unknown>, ms: number) => {
+    let settled = false;
+    promise.then(() => (settled = true), () => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return settled;
+  };
+
+  it('resolves a write once its commit is synced to disk; reads see it from the commit', async () => {
+    const { store, syncs } = heldStore();
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    const written = store.upsert('sessions', 's-1', { n: 1 }, 1);
+    assert.equal(await settledWithin(written, 30), false, 'not before the WAL is synced');
+    assert.equal(syncs.length, 1);
+    assert.deepEqual((await store.get('sessions', 's-1'))?.data, { n: 1 }, 'committed already');
+    // Writes committed while that sync runs wait for the next one, and share it.
+    const later = [store.upsert('sessions', 's-2', { n: 2 }, 1), store.delete('sessions', 's-1', 2)];
+    await new Promise((resolve) => setImmediate(resolve));
+    syncs[0]!.release();
+    assert.equal(await written, true);
+    assert.equal(await settledWithin(Promise.all(later), 30), false, 'the later writes need a sync of their own');
+    assert.equal(syncs.length, 2);
+    syncs[1]!.release();
+    assert.deepEqual(await Promise.all(later), [true, true]);
+    const closed = store.close();
+    await closed;
+  });
+
+  it('rejects the writes whose sync failed, naming why', async () => {
+    const { store, syncs } = heldStore();
+    await store.ensureCollection({ name: 'sessions', indexes: [] });
+    const written = store.upsert('sessions', 's-1', { n: 1 }, 1);
+    while (syncs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    syncs[0]!.fail(new Error('EIO: i/o error, fdatasync'));
+    await assert.rejects(written, /read-model commit not known to be on disk: EIO/);
+    await store.close();
   });
 });
 

@@ -1,4 +1,4 @@
-import { immediateTransaction, openDatabase, type DatabaseSync } from '@roamgate/sqlite';
+import { immediateTransaction, openDatabase, WalSync, type DatabaseSync } from '@roamgate/sqlite';
 import type { SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   UnknownIndexError,
@@ -15,8 +15,9 @@ export interface SqliteReadModelStoreOptions {
   /** SQLite file; `:memory:` for a private in-memory store. */
   readonly file: string;
   /**
-   * Default FULL: a projection commits its bus offset (in another file) after the upsert returns,
-   * so an upsert lost to a power cut while the offset survived would never be replayed.
+   * Default FULL: a write resolves once it is on disk (the WAL synced off the event loop, see WalSync), because a
+   * projection commits its bus offset (in another file) after the upsert resolves, so an upsert lost to a power cut
+   * while the offset survived would never be replayed. NORMAL resolves at commit (survives a process crash only).
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** How long opening waits for the file while another process holds it (default 5 s). */
@@ -28,8 +29,10 @@ export function openSqliteReadModelStore(options: SqliteReadModelStoreOptions): 
   let db: DatabaseSync | undefined;
   try {
     // Its first statements take the file's lock, for as long as it is open.
-    db = openDatabase(options.file, { synchronous: options.synchronous ?? 'FULL', exclusive: true, busyTimeoutMs: options.busyTimeoutMs });
-    return new SqliteReadModelStore(db);
+    // NORMAL at COMMIT: the sync FULL asks for is WalSync's, on the thread pool, before the writes resolve.
+    db = openDatabase(options.file, { synchronous: 'NORMAL', exclusive: true, busyTimeoutMs: options.busyTimeoutMs });
+    const durable = (options.synchronous ?? 'FULL') === 'FULL' && options.file !== ':memory:';
+    return new SqliteReadModelStore(db, durable ? new WalSync(options.file) : undefined);
   } catch (error) {
     if (db?.isOpen) db.close();
     if ((error as { errcode?: number }).errcode !== SQLITE_BUSY) throw error;
@@ -77,15 +80,19 @@ type Outcome = { readonly ok: true; readonly written: boolean } | { readonly ok:
  * `revision`, so SQLite leaves the indexes alone: a projection updating a document on every event
  * (a session on every meter value) rewrites one table page instead of one page per index.
  *
- * Group commit: the upserts and deletes of one turn of the event loop are written in one transaction,
- * in call order, and resolve once it committed; reads see a write once it resolved.
+ * Group commit: the upserts and deletes of one turn of the event loop are written in one transaction, in call
+ * order, and resolve once it committed and, with a WalSync, once the WAL holding it is synced (the event loop goes
+ * on meanwhile; commits made during a sync share the next one). Reads see a write from its commit on.
  */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly collections = new Map<string, Collection>();
   private pending: PendingWrite[] = [];
   private commitScheduled = false;
 
-  constructor(private readonly db: DatabaseSync) {
+  constructor(
+    private readonly db: DatabaseSync,
+    private readonly walSync?: WalSync,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS read_model_collections (
       name TEXT PRIMARY KEY,
       indexes TEXT NOT NULL
@@ -194,7 +201,8 @@ export class SqliteReadModelStore implements ReadModelStore {
   async close(): Promise<void> {
     if (!this.db.isOpen) return;
     this.commitPending();
-    this.db.close();
+    await this.walSync?.close();
+    if (this.db.isOpen) this.db.close();
   }
 
   private write(run: () => boolean): Promise<boolean> {
@@ -230,10 +238,16 @@ export class SqliteReadModelStore implements ReadModelStore {
       for (const write of group) write.reject(error);
       return;
     }
-    group.forEach((write, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) write.resolve(outcome.written);
-      else write.reject(outcome.error);
+    const settle = () =>
+      group.forEach((write, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) write.resolve(outcome.written);
+        else write.reject(outcome.error);
+      });
+    if (!this.walSync) return settle();
+    this.walSync.durable().then(settle, (error: unknown) => {
+      const cause = new Error(`read-model commit not known to be on disk: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      for (const write of group) write.reject(cause);
     });
   }
 

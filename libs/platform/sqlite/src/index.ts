@@ -57,4 +57,5 @@ export function immediateTransaction<T>(db: DatabaseSync, fn: () => T): T {
   }
 }
 
+export { WalSync, type Fsync } from './wal-sync';
 export { serveWriter, WriterThread, type WriterMessage, type WriterReply } from './writer-thread';
