@@ -70,3 +70,74 @@ describe('charger streams: gateway instance of connections', () => {
     assert.equal((await sweeper.state('CS-B')).connectionId, 'c2');
   });
 });
+
+const disconnect = (chargerId: string, connectionId: string): ChargerCommand => ({
+  type: 'RecordDisconnected',
+  chargerId,
+  connectionId,
+  closeCode: 1006,
+  reason: 'gone',
+  now: new Date(),
+});
+
+describe('charger streams: deciding on the kept state', () => {
+  let dir: string;
+  let store: EventStore;
+  let reads: string[];
+  /** The store, counting the stream reads this process makes. */
+  let counted: EventStore;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'roamgate-charger-streams-kept-'));
+    store = await openSqliteEventStore({ file: join(dir, 'events.sqlite') });
+    counted = Object.assign(Object.create(store) as EventStore, {
+      readStream: (...args: Parameters<EventStore['readStream']>) => {
+        reads.push(args[0]);
+        return store.readStream(...args);
+      },
+    });
+  });
+  after(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a charger\'s stream once, then appends on what it keeps', async () => {
+    reads = [];
+    const streams = new ChargerStreams(counted, 'gw@1');
+    await streams.decide('CS-K', [connect('CS-K', 'c1')]);
+    await streams.decide('CS-K', [disconnect('CS-K', 'c1')]);
+    await streams.decide('CS-K', [connect('CS-K', 'c2')]);
+    assert.deepEqual(reads, ['charger-CS-K'], 'one read, before the first decision');
+    assert.deepEqual((await store.readStream('charger-CS-K')).map((e) => e.type), ['ChargerConnected', 'ChargerDisconnected', 'ChargerConnected']);
+  });
+
+  it('decides again on the stream when another writer appended since: the append conflicts', async () => {
+    reads = [];
+    const here = new ChargerStreams(counted, 'gw@1');
+    const elsewhere = new ChargerStreams(store, 'gw@2');
+    await here.decide('CS-C', [connect('CS-C', 'c1')]);
+    // The charger moves to another gateway instance; this one has not seen it.
+    await elsewhere.decide('CS-C', [disconnect('CS-C', 'c1'), connect('CS-C', 'c2')]);
+    // On the kept state c1 is still live, so closing it appends; the stream has moved on, so the append is refused,
+    // and on the stream as it is the close of c1 is nothing to record.
+    const events = await here.decide('CS-C', [disconnect('CS-C', 'c1')]);
+    assert.deepEqual(events, []);
+    assert.equal(reads.length, 2, 'read again after the conflict');
+    assert.deepEqual((await store.readStream('charger-CS-C')).map((e) => e.type), ['ChargerConnected', 'ChargerDisconnected', 'ChargerConnected']);
+    assert.equal((await here.state('CS-C')).connectionId, 'c2');
+  });
+
+  it('decides again on the stream when the kept state gave nothing to append', async () => {
+    reads = [];
+    const here = new ChargerStreams(counted, 'gw@1');
+    const elsewhere = new ChargerStreams(store, 'gw@2');
+    await here.decide('CS-N', [connect('CS-N', 'c1')]);
+    await elsewhere.decide('CS-N', [disconnect('CS-N', 'c1'), connect('CS-N', 'c2')]);
+    // On the kept state c2 is unknown, so closing it would record nothing: no conflict could show the state is stale.
+    const events = await here.decide('CS-N', [disconnect('CS-N', 'c2')]);
+    assert.deepEqual(events.map((e) => e.type), ['ChargerDisconnected']);
+    assert.equal(reads.length, 2, 'read again before giving up on the decision');
+    assert.equal((await here.state('CS-N')).connectivity, 'offline');
+  });
+});
