@@ -1,4 +1,4 @@
-import { immediateTransaction, openDatabase, WalSync, type DatabaseSync } from '@roamgate/sqlite';
+import { immediateTransaction, openDatabase, WalCheckpointer, WalSync, type DatabaseSync } from '@roamgate/sqlite';
 import type { StatementSync } from 'node:sqlite';
 
 export interface StoredMessage {
@@ -34,6 +34,8 @@ interface MessageRow {
  * just appended; fewer once every group of this process on the partition has consumed them.
  */
 const TAIL_SIZE = 1_000;
+/** SQLite's own `wal_autocheckpoint`, put back when the checkpointer thread stops. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1_000;
 
 interface PendingCommit {
   readonly group: string;
@@ -56,6 +58,7 @@ interface PendingCommit {
 export class MessageLog {
   private readonly db: DatabaseSync;
   private readonly walSync: WalSync | undefined;
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly partitionsByTopic = new Map<string, number>();
   private readonly tails = new Map<string, StoredMessage[]>();
   /** Per partition, the next offset of each group that joined it through this log, as the group commits. */
@@ -87,7 +90,18 @@ export class MessageLog {
     // NORMAL suits offset commits (a lost one is a redelivery); appends are made durable by `durable()`, off the
     // event loop.
     this.db = openDatabase(file, { synchronous: 'NORMAL' });
-    this.walSync = file === ':memory:' ? undefined : new WalSync(file);
+    if (file !== ':memory:') {
+      this.walSync = new WalSync(file);
+      // Checkpoints on a thread of their own: the retention deletes and the relay's appends no longer copy the WAL
+      // into the file, and sync both, inside their COMMIT on the event loop.
+      this.db.exec('PRAGMA wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(file, {
+        onStopped: (error) => {
+          if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+          onCommitError(error);
+        },
+      });
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (
         topic TEXT PRIMARY KEY,
@@ -286,6 +300,7 @@ export class MessageLog {
     try {
       this.flushCommits();
       await this.walSync?.close();
+      await this.checkpointer?.close();
     } finally {
       if (this.db.isOpen) this.db.close();
     }

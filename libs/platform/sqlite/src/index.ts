@@ -58,4 +58,5 @@ export function immediateTransaction<T>(db: DatabaseSync, fn: () => T): T {
 }
 
 export { WalSync, type Fsync } from './wal-sync';
+export { WalCheckpointer, type WalCheckpointerOptions } from './wal-checkpointer';
 export { serveWriter, WriterThread, type WriterMessage, type WriterReply } from './writer-thread';
