@@ -164,13 +164,9 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async find<T extends Document>(collection: string, query: FindQuery = {}): Promise<FindResult<T>> {
     const { table, indexes } = this.collection(collection);
-    const indexed = (field: string) => {
-      if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
-      return extract(field);
-    };
     const [where, parameters] = whereClause(collection, indexes, query.where);
     const direction = query.sort?.direction === 'desc' ? 'DESC' : 'ASC';
-    const orderBy = query.sort ? `ORDER BY ${indexed(query.sort.field)} ${direction}, id ${direction}` : 'ORDER BY id';
+    const orderBy = query.sort ? `ORDER BY ${indexed(collection, indexes, query.sort.field)} ${direction}, id ${direction}` : 'ORDER BY id';
     const limit = query.limit === undefined ? -1 : nonNegative('limit', query.limit);
     const offset = nonNegative('offset', query.offset ?? 0);
 
@@ -185,7 +181,7 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async distinct(collection: string, field: string, where?: FindQuery['where']): Promise<FieldValue[]> {
     const { table, indexes } = this.collection(collection);
-    if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
+    indexed(collection, indexes, field);
     const [clause, parameters] = whereClause(collection, indexes, where);
     // `->` keeps the JSON type (true, not 1; "5", not 5); a missing field gives SQL NULL.
     const rows = this.db.prepare(`SELECT DISTINCT keys -> '$."${field}"' AS value FROM ${quote(table)} ${clause}`).all(...parameters) as { value: string | null }[];
@@ -300,13 +296,18 @@ function keysOf(data: Document, fields: readonly string[]): string {
 const keysFromData = (fields: readonly string[]): string =>
   fields.length === 0 ? `'{}'` : `json_object(${fields.map((field) => `'${field}', json(data -> '$.${field}')`).join(', ')})`;
 
+/** The expression SQLite's index on `field` covers; UnknownIndexError for a field the collection does not index. */
+function indexed(collection: string, indexes: ReadonlySet<string>, field: string): string {
+  if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
+  return extract(field);
+}
+
 /** The WHERE clause (empty without conditions) and its parameters for equality on indexed fields. */
 function whereClause(collection: string, indexes: ReadonlySet<string>, where: FindQuery['where'] = {}): [string, SQLInputValue[]] {
   const conditions: string[] = [];
   const parameters: SQLInputValue[] = [];
   for (const [field, value] of Object.entries(where)) {
-    if (!indexes.has(field)) throw new UnknownIndexError(collection, field);
-    const [condition, ...bound] = equals(extract(field), field, value);
+    const [condition, ...bound] = equals(indexed(collection, indexes, field), field, value);
     conditions.push(condition);
     parameters.push(...bound);
   }
