@@ -129,6 +129,7 @@ describe('OCPP endpoint: subprotocols, authentication, malformed frames', () => 
       assert.equal(await errorCode('[2,"m4","BootNotification",{"chargePointVendor":"V"}]'), 'OccurrenceConstraintViolation');
       assert.equal(await errorCode(`[2,"m5","BootNotification",{"chargePointVendor":"${'V'.repeat(21)}","chargePointModel":"M"}]`), 'FormationViolation');
       assert.equal(await errorCode('[2,"m6","Heartbeat",{"unexpected":true}]'), 'PropertyConstraintViolation');
+      assert.equal(await errorCode('[2,"m8",42,{}]'), 'RpcFrameworkError', 'an action that is not a string');
 
       const heartbeat = await exchange(ws, '[2,"m7","Heartbeat",{}]');
       assert.equal(heartbeat[0], 3);
@@ -166,6 +167,15 @@ describe('OCPP endpoint: subprotocols, authentication, malformed frames', () => 
       assert.match(unknownAction!.validationError, /NoSuchAction/);
       const ok = frames.find((f) => f.messageId === 'm7' && f.frameType === FrameType.CALL);
       assert.equal(ok?.validationError, '');
+      const okAnswer = frames.find((f) => f.messageId === 'm7' && f.frameType === FrameType.CALL_RESULT);
+      assert.equal(okAnswer?.action, 'Heartbeat');
+      // Refused by ocpp-rpc before it named the frame: the log still reads the type and id, and pairs the answer.
+      const badAction = frames.find((f) => f.messageId === 'm8' && f.frameType === FrameType.CALL);
+      assert.match(badAction!.validationError, /Method must be a string/);
+      assert.ok(frames.some((f) => f.messageId === 'm8' && f.frameType === FrameType.CALL_ERROR));
+      const unknownType = frames.find((f) => f.frame === '[9,"m0"]');
+      assert.equal(unknownType?.frameType, FrameType.UNSPECIFIED);
+      assert.match(unknownType!.validationError, /message type/i);
     });
   });
 

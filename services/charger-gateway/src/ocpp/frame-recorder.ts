@@ -17,7 +17,8 @@ interface Parsed {
 interface InboundFrame {
   readonly raw: string;
   readonly at: number;
-  readonly parsed: Parsed | undefined;
+  /** Set from ocpp-rpc's own parse (its `call` or `response` event), or by `parse` when ocpp-rpc refused the frame. */
+  parsed: Parsed | undefined;
   error: string;
   context: FrameContext;
 }
@@ -35,6 +36,11 @@ export interface ConnectionIdentity {
 }
 
 const FRAME_TYPES = new Set<number>([FrameType.CALL, FrameType.CALL_RESULT, FrameType.CALL_ERROR]);
+
+/** What ocpp-rpc parsed, from the `payload` of its `call` and `response` events. */
+function parsedOf(payload: readonly unknown[]): Parsed {
+  return { type: payload[0] as FrameType, messageId: String(payload[1]), action: payload[0] === FrameType.CALL ? String(payload[2]) : '' };
+}
 
 function parse(raw: string): Parsed | undefined {
   try {
@@ -64,6 +70,8 @@ export class FrameRecorder {
   private answerErrors: Map<string, string> | undefined;
   private calls: WeakMap<object, { context: FrameContext; sent: (messageId: string) => void }> | undefined;
   private lastInbound: InboundFrame | undefined;
+  /** The frame ocpp-rpc announced (`call` or `response`) and is about to send. */
+  private nextOutbound: Parsed | undefined;
 
   constructor(
     client: EventEmitter,
@@ -76,12 +84,22 @@ export class FrameRecorder {
       if (outbound) this.onOutbound(raw);
       else this.onInbound(raw);
     });
+    // ocpp-rpc parses every frame: its `call` and `response` events carry what it parsed, so the recorder parses a
+    // frame itself only when ocpp-rpc refused it or sent it without saying what it was.
     client.on('call', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
-      if (!outbound) return;
+      if (!outbound) {
+        this.receivedCall(payload);
+        return;
+      }
+      this.nextOutbound = parsedOf(payload);
       const watched = typeof payload[3] === 'object' && payload[3] !== null ? this.calls?.get(payload[3]) : undefined;
       if (watched === undefined) return;
       (this.outbound ??= new Map()).set(String(payload[1]), { action: String(payload[2]), at: Date.now(), context: watched.context });
       watched.sent(String(payload[1]));
+    });
+    client.on('response', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
+      if (outbound) this.nextOutbound = parsedOf(payload);
+      else if (this.lastInbound !== undefined) this.lastInbound.parsed = parsedOf(payload);
     });
     client.on('strictValidationFailure', (event: { messageId: string; outbound: boolean; isCall: boolean; error: Error }) => {
       const text = event.error.message;
@@ -95,7 +113,13 @@ export class FrameRecorder {
       }
     });
     client.on('badMessage', ({ error }: { error: Error }) => {
-      if (this.lastInbound !== undefined) this.lastInbound.error = error.message;
+      const frame = this.lastInbound;
+      if (frame === undefined) return;
+      frame.error = error.message;
+      if (frame.parsed !== undefined) return;
+      // Refused before ocpp-rpc said what it was: the log still shows the type and message id it could read.
+      frame.parsed = parse(frame.raw);
+      if (frame.parsed?.type === FrameType.CALL && !this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
     });
   }
 
@@ -134,11 +158,18 @@ export class FrameRecorder {
   }
 
   private onInbound(raw: string): void {
-    const frame: InboundFrame = { raw, at: Date.now(), parsed: parse(raw), error: '', context: {} };
+    const frame: InboundFrame = { raw, at: Date.now(), parsed: undefined, error: '', context: {} };
     this.lastInbound = frame;
-    if (frame.parsed?.type === FrameType.CALL && !this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
-    // ocpp-rpc reports what is wrong with a frame synchronously after emitting it: settle once it has.
+    // ocpp-rpc parses the frame and reports what it is or what is wrong with it synchronously after emitting it:
+    // settle once it has.
     queueMicrotask(() => this.settleInbound(frame));
+  }
+
+  private receivedCall(payload: readonly unknown[]): void {
+    const frame = this.lastInbound;
+    if (frame === undefined) return;
+    frame.parsed = parsedOf(payload);
+    if (!this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
   }
 
   private settleInbound(frame: InboundFrame): void {
@@ -167,7 +198,7 @@ export class FrameRecorder {
 
   private onOutbound(raw: string): void {
     const at = Date.now();
-    const parsed = parse(raw);
+    const parsed = this.announced(raw) ?? parse(raw);
     if (parsed === undefined) {
       this.write(this.frame(FrameDirection.TO_CHARGER, undefined, raw, at, { context: {} }));
       return;
@@ -192,6 +223,17 @@ export class FrameRecorder {
       validationError,
       context: call?.context ?? {},
     });
+  }
+
+  /**
+   * The frame ocpp-rpc announced just before sending `raw`, if `raw` is that frame: ocpp-rpc sends some frames
+   * without announcing them (the CALLERROR for a refused frame), and a send that failed leaves an announcement behind.
+   */
+  private announced(raw: string): Parsed | undefined {
+    const parsed = this.nextOutbound;
+    this.nextOutbound = undefined;
+    if (parsed === undefined || !raw.startsWith(`[${parsed.type},${JSON.stringify(parsed.messageId)},`)) return undefined;
+    return parsed;
   }
 
   private logInbound(frame: InboundFrame): void {
