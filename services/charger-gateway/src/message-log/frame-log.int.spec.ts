@@ -53,6 +53,9 @@ describe('OCPP message log', () => {
     const page = log.page({ chargerId: 'CP1' }, 'asc', 0, 10);
     assert.deepEqual(page.items.map((m) => m.messageId), ['a', 'b', 'c']);
     assert.equal(page.total, 3);
+    const [a] = page.items;
+    assert.match(a!.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'the writer names each new frame with a UUIDv7');
+    assert.deepEqual([a!.at, a!.payload, a!.latencyMs, a!.protocol], ['2025-01-01T10:00:00.500Z', '[2,"m1","Heartbeat",{}]', null, 'ocpp1.6']);
     assert.deepEqual(log.page({ chargerId: 'CP1' }, 'desc', 1, 1).items.map((m) => m.messageId), ['b']);
     assert.deepEqual(log.page({ sessionId: 'S1' }, 'asc', 0, 10).items.map((m) => m.messageId), ['b', 'c']);
     assert.deepEqual(log.page({ commandId: 'C1' }, 'asc', 0, 10).items.map((m) => [m.messageId, m.direction]), [['c', 'TO_CHARGER']]);

@@ -1,3 +1,5 @@
+import type { FrameFields } from './frame-document';
+
 /** The message log's tables; see FrameLog. */
 export const FRAME_LOG_SCHEMA = `
   CREATE TABLE IF NOT EXISTS frames (
@@ -17,14 +19,16 @@ export const FRAME_LOG_SCHEMA = `
   ) STRICT, WITHOUT ROWID;
 `;
 
-/** One frame as the writer inserts it: the API's document as JSON, and the columns it is listed by. */
-export interface FrameRow {
+/**
+ * One frame as the main thread hands it to the writer, which builds the API's document (frame-document.ts), its JSON
+ * and its sort key: that work is then off the event loop, and so is copying one long JSON text per frame to the
+ * thread (the fields travel as they are).
+ */
+export interface FrameRow extends FrameFields {
+  /** Log sequence (the event's global position for frames older versions logged as events). */
   readonly seq: number;
-  readonly chargerId: string;
-  readonly sessionId: string | null;
-  readonly commandId: string | null;
-  readonly sortKey: string;
-  readonly document: string;
+  /** The document's id: null for a new frame (the writer gives it one), the event's id for an older frame. */
+  readonly id: string | null;
   /** Set when the charger's last-seen time moves to this frame's time. */
   readonly seenAt: string | null;
 }

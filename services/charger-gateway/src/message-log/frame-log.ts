@@ -2,14 +2,13 @@ import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { RoamgateConfig } from '@roamgate/config';
-import { FrameDirection, timestampMs } from '@roamgate/contracts';
-import { newEventId } from '@roamgate/event-store';
 import { CONFIG } from '@roamgate/runtime';
 import { immediateTransaction, openDatabase, WriterThread, type DatabaseSync } from '@roamgate/sqlite';
 import { LAST_SEEN_RESOLUTION_MS } from '../projections/charger.projection';
 import type { OcppMessageDocument } from '../projections/documents';
-import { messageDocument, ocppMessageOf, type FrameRecord } from '../projections/ocpp-message.projection';
+import { frameFields, type FrameRecord } from '../projections/ocpp-message.projection';
 import type { ProjectedEventOf } from '../projections/projected-event';
+import type { FrameFields } from './frame-document';
 import { FRAME_LOG_SCHEMA, PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
@@ -86,12 +85,12 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once the frame is durable. */
   record(frame: FrameRecord): Promise<void> {
-    return this.write(messageDocument(newEventId(), this.sequence++, frame), frame);
+    return this.write(this.sequence++, null, frameFields(frame));
   }
 
-  /** A frame logged as an OcppFrameLogged event (older versions did): a redelivery writes nothing new. */
+  /** A frame logged as an OcppFrameLogged event (older versions did), keyed by its position: a redelivery writes nothing new. */
   recordEvent(event: ProjectedEventOf<'OcppFrameLogged'>): Promise<void> {
-    return this.write(ocppMessageOf(event), event.data);
+    return this.write(event.position, event.id, frameFields(event.data));
   }
 
   /**
@@ -137,25 +136,17 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     return (this.lastSeenStatement!.get(chargerId) as { at: string } | undefined)?.at ?? null;
   }
 
-  private write(document: OcppMessageDocument, frame: FrameRecord): Promise<void> {
+  private write(seq: number, id: string | null, fields: FrameFields): Promise<void> {
     let seenAt: string | null = null;
-    if (frame.direction === FrameDirection.FROM_CHARGER && frame.occurredAt !== undefined) {
-      const atMs = timestampMs(frame.occurredAt);
-      const written = this.lastSeenWritten.get(frame.chargerId);
+    const atMs = fields.atMs;
+    if (fields.direction === 'FROM_CHARGER' && atMs !== null) {
+      const written = this.lastSeenWritten.get(fields.chargerId);
       if (written === undefined || atMs - written >= LAST_SEEN_RESOLUTION_MS) {
-        this.lastSeenWritten.set(frame.chargerId, atMs);
+        this.lastSeenWritten.set(fields.chargerId, atMs);
         seenAt = new Date(atMs).toISOString();
       }
     }
-    const row: FrameRow = {
-      seq: document.position,
-      chargerId: document.chargerId,
-      sessionId: document.sessionId,
-      commandId: document.commandId,
-      sortKey: document.order,
-      document: JSON.stringify(document),
-      seenAt,
-    };
+    const row: FrameRow = { ...fields, seq, id, seenAt };
     const written = new Promise<void>((resolve, reject) => {
       const writer = this.writer;
       if (writer === undefined) throw new Error('the OCPP message log is not open');

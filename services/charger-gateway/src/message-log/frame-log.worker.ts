@@ -1,5 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { newEventId } from '@roamgate/event-store';
 import { immediateTransaction, openDatabase, serveWriter } from '@roamgate/sqlite';
+import { frameDocument } from './frame-document';
 import { PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 /**
@@ -25,7 +27,8 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 function insertRows(rows: readonly FrameRow[]): number {
   let count = 0;
   for (const row of rows) {
-    count += Number(insert.run(row.seq, row.chargerId, row.sessionId, row.commandId, row.sortKey, row.document).changes);
+    const document = frameDocument(row.id ?? newEventId(), row.seq, row);
+    count += Number(insert.run(row.seq, row.chargerId, row.sessionId, row.commandId, document.order, JSON.stringify(document)).changes);
     if (row.seenAt !== null) seen.run(row.chargerId, row.seenAt);
   }
   return count;

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { encodeEventBinary, FrameDirection, FrameType, OcppVersion } from '@roamgate/contracts';
 import { domainEvent } from '@roamgate/domain-charging';
 import { eventHeaders } from '@roamgate/relay';
-import { messageOrder, ocppMessageOf } from './ocpp-message.projection';
+import { frameDocument, messageOrder } from '../message-log/frame-document';
+import { frameFields } from './ocpp-message.projection';
 import { eventOfMessage, MalformedMessageError, type ProjectedEventOf } from './projected-event';
 import { at, delivered } from './testing';
 
@@ -25,9 +26,13 @@ const frame = (position: number, when: string, frameType = FrameType.CALL_RESULT
     { streamId: 'charger-CP1', revision: position - 1, position, id: `e${position}` },
   ) as ProjectedEventOf<'OcppFrameLogged'>;
 
+/** What the message log's writer makes of a frame older versions logged as an event. */
+const ocppMessageOf = (event: ProjectedEventOf<'OcppFrameLogged'>) => frameDocument(event.id, event.position, frameFields(event.data));
+
 describe('OCPP message projection', () => {
   it('keeps the frame as it was on the wire, with its direction, type, latency and session', () => {
     const doc = ocppMessageOf(frame(5, '2025-01-01T10:00:00.123Z'));
+    assert.deepEqual([doc.at, doc.position, doc.order], ['2025-01-01T10:00:00.123Z', 5, messageOrder('2025-01-01T10:00:00.123Z', 5)]);
     assert.deepEqual(
       { id: doc.id, direction: doc.direction, frameType: doc.frameType, payload: doc.payload, latencyMs: doc.latencyMs, sessionId: doc.sessionId, commandId: doc.commandId, protocol: doc.protocol },
       { id: 'e5', direction: 'TO_CHARGER', frameType: 'CALL_RESULT', payload: '[3,"m7",{"status":"Accepted"}]', latencyMs: 12, sessionId: 'S1', commandId: null, protocol: 'ocpp2.0.1' },
