@@ -332,7 +332,10 @@ export function encodeEventBinary(type: string, event: unknown): Uint8Array {
     : (messageOfJson(event) ?? decodeEventJson(type, event as JsonValue));
   requireMessageOf(type, schemaOf(type), message);
   const envelope = create(wrapper, { event: { case: field.localName, value: message } });
-  return guarded(type, () => toBinary(wrapper, envelope));
+  const bytes = guarded(type, () => toBinary(wrapper, envelope));
+  const carried: CarriedMessage = { family, decoded: { type: eventTypeOf(message as EventMessage), message: message as EventMessage } };
+  Object.defineProperty(bytes, MESSAGE_OF_BYTES, { value: carried });
+  return bytes;
 }
 
 export function decodeEventBinary<T extends EventType>(type: T, bytes: Uint8Array): EventMessage<T>;
@@ -347,28 +350,24 @@ export function decodeEventBinary(type: string, bytes: Uint8Array): EventMessage
 }
 
 /**
- * Payloads decoded in this turn of the event loop: on the in-process bus every consumer group of a topic is handed
- * the same bytes, mostly in the same turn, and decoding them once instead of once per group was a measurable share of
- * the standalone process under charger load. Forgotten at the end of the turn, so that neither the decoded messages
- * nor anything else lives long enough to be promoted to the old generation: consumers treat events as read-only.
+ * The message a payload was encoded from, carried by the bytes themselves: on the in-process bus every consumer group
+ * of a topic is handed the very bytes the relay encoded, so none of them decodes what the process already holds as a
+ * message (decoding was a measurable share of the standalone's CPU and of its allocations under charger load; bytes
+ * from Kafka or read back from a file carry nothing and are decoded). A non-enumerable symbol property, like
+ * MESSAGE_OF_JSON and for the same reason. Consumers treat events as read-only, so sharing one message is safe.
  */
-let decodedThisTurn = new Map<Uint8Array, { readonly family: EventFamily; readonly decoded: { type: EventType; message: EventMessage } }>();
-let forgetScheduled = false;
+const MESSAGE_OF_BYTES = Symbol('roamgate.eventMessageOfBytes');
+
+interface CarriedMessage {
+  readonly family: EventFamily;
+  readonly decoded: { type: EventType; message: EventMessage };
+}
 
 /** Decodes a family topic payload without knowing its event type. */
 export function decodeFamilyBinary(family: EventFamily, bytes: Uint8Array): { type: EventType; message: EventMessage } {
-  const known = decodedThisTurn.get(bytes);
-  if (known !== undefined && known.family === family) return known.decoded;
-  const decoded = decodeFamilyBinaryOnce(family, bytes);
-  decodedThisTurn.set(bytes, { family, decoded });
-  if (!forgetScheduled) {
-    forgetScheduled = true;
-    setImmediate(() => {
-      forgetScheduled = false;
-      decodedThisTurn = new Map();
-    }).unref();
-  }
-  return decoded;
+  const carried = (bytes as { [MESSAGE_OF_BYTES]?: CarriedMessage })[MESSAGE_OF_BYTES];
+  if (carried !== undefined && carried.family === family) return carried.decoded;
+  return decodeFamilyBinaryOnce(family, bytes);
 }
 
 function decodeFamilyBinaryOnce(family: EventFamily, bytes: Uint8Array): { type: EventType; message: EventMessage } {

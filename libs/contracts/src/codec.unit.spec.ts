@@ -122,15 +122,21 @@ describe('event codec round trips', () => {
     assert.ok(equals(schemaOf('SessionStopped'), message as never, sampleEvent('SessionStopped')));
   });
 
-  it('decodes the same payload once for every consumer, and equal bytes elsewhere on their own', () => {
-    const bytes = encodeEventBinary('SessionStopped', sampleEvent('SessionStopped'));
+  it('hands every consumer of the bytes it encoded the message they were encoded from, and decodes other bytes', () => {
+    const sent = sampleEvent('SessionStopped');
+    const bytes = encodeEventBinary('SessionStopped', sent);
     const first = decodeFamilyBinary('session', bytes);
-    assert.equal(decodeFamilyBinary('session', bytes).message, first.message, 'the same bytes give the same decoded message');
-    assert.equal(decodeEventBinary('SessionStopped', bytes), first.message);
-    const copy = decodeFamilyBinary('session', Uint8Array.from(bytes));
-    assert.notEqual(copy.message, first.message);
-    assert.ok(equals(schemaOf('SessionStopped'), copy.message as never, first.message as never));
-    assert.throws(() => decodeFamilyBinary('charger', bytes), 'another family is decoded again, not taken from the memo');
+    assert.equal(first.type, 'SessionStopped');
+    assert.equal(first.message, sent, 'the in-process bus delivers the bytes the relay encoded: nothing to decode');
+    assert.equal(decodeFamilyBinary('session', bytes).message, sent, 'every consumer group gets the same message');
+    assert.equal(decodeEventBinary('SessionStopped', bytes), sent);
+    for (const copy of [Uint8Array.from(bytes), structuredClone(bytes)]) {
+      const decoded = decodeFamilyBinary('session', copy);
+      assert.notEqual(decoded.message, sent, 'equal bytes from elsewhere (Kafka, a file, a thread) are decoded');
+      assert.ok(equals(schemaOf('SessionStopped'), decoded.message as never, sent as never));
+    }
+    assert.throws(() => decodeFamilyBinary('charger', bytes), 'another family is decoded, not taken from the bytes');
+    assert.throws(() => decodeEventBinary('SessionStarted', bytes), InvalidEventError, 'and another type refused');
   });
 });
 
