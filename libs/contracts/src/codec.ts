@@ -333,7 +333,8 @@ export function encodeEventBinary(type: string, event: unknown): Uint8Array {
   requireMessageOf(type, schemaOf(type), message);
   const envelope = create(wrapper, { event: { case: field.localName, value: message } });
   const bytes = guarded(type, () => toBinary(wrapper, envelope));
-  const carried: CarriedMessage = { family, decoded: { type: eventTypeOf(message as EventMessage), message: message as EventMessage } };
+  // requireMessageOf made sure the message is a `type`.
+  const carried: CarriedMessage = { family, decoded: { type: type as EventType, message: message as EventMessage } };
   Object.defineProperty(bytes, MESSAGE_OF_BYTES, { value: carried });
   return bytes;
 }
