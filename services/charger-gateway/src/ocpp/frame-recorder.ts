@@ -88,7 +88,7 @@ export class FrameRecorder {
     // frame itself only when ocpp-rpc refused it or sent it without saying what it was.
     client.on('call', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
       if (!outbound) {
-        this.receivedCall(payload);
+        if (this.lastInbound !== undefined) this.name(this.lastInbound, parsedOf(payload));
         return;
       }
       this.nextOutbound = parsedOf(payload);
@@ -99,7 +99,7 @@ export class FrameRecorder {
     });
     client.on('response', ({ outbound, payload }: { outbound: boolean; payload: unknown[] }) => {
       if (outbound) this.nextOutbound = parsedOf(payload);
-      else if (this.lastInbound !== undefined) this.lastInbound.parsed = parsedOf(payload);
+      else if (this.lastInbound !== undefined) this.name(this.lastInbound, parsedOf(payload));
     });
     client.on('strictValidationFailure', (event: { messageId: string; outbound: boolean; isCall: boolean; error: Error }) => {
       const text = event.error.message;
@@ -118,8 +118,7 @@ export class FrameRecorder {
       frame.error = error.message;
       if (frame.parsed !== undefined) return;
       // Refused before ocpp-rpc said what it was: the log still shows the type and message id it could read.
-      frame.parsed = parse(frame.raw);
-      if (frame.parsed?.type === FrameType.CALL && !this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
+      this.name(frame, parse(frame.raw));
     });
   }
 
@@ -165,11 +164,10 @@ export class FrameRecorder {
     queueMicrotask(() => this.settleInbound(frame));
   }
 
-  private receivedCall(payload: readonly unknown[]): void {
-    const frame = this.lastInbound;
-    if (frame === undefined) return;
-    frame.parsed = parsedOf(payload);
-    if (!this.inbound.has(frame.parsed.messageId)) this.inbound.set(frame.parsed.messageId, frame);
+  /** Says what a frame from the charger is; a CALL then waits for its answer (the first of a message id does). */
+  private name(frame: InboundFrame, parsed: Parsed | undefined): void {
+    frame.parsed = parsed;
+    if (parsed?.type === FrameType.CALL && !this.inbound.has(parsed.messageId)) this.inbound.set(parsed.messageId, frame);
   }
 
   private settleInbound(frame: InboundFrame): void {
