@@ -24,7 +24,8 @@ export const FRAME_LOG_SCHEMA = `
  * and its sort key: that work is then off the event loop, and so is copying one long JSON text per frame to the
  * thread (the fields travel as they are).
  */
-export interface FrameRow extends FrameFields {
+export interface FrameRow {
+  readonly fields: FrameFields;
   /** Log sequence (the event's global position for frames older versions logged as events). */
   readonly seq: number;
   /** The document's id: null for a new frame (the writer gives it one), the event's id for an older frame. */

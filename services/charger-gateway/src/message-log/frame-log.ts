@@ -146,7 +146,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
         seenAt = new Date(atMs).toISOString();
       }
     }
-    const row: FrameRow = { ...fields, seq, id, seenAt };
+    const row: FrameRow = { fields, seq, id, seenAt };
     const written = new Promise<void>((resolve, reject) => {
       const writer = this.writer;
       if (writer === undefined) throw new Error('the OCPP message log is not open');

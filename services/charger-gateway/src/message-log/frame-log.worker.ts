@@ -27,9 +27,9 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 function insertRows(rows: readonly FrameRow[]): number {
   let count = 0;
   for (const row of rows) {
-    const document = frameDocument(row.id ?? newEventId(), row.seq, row);
-    count += Number(insert.run(row.seq, row.chargerId, row.sessionId, row.commandId, document.order, JSON.stringify(document)).changes);
-    if (row.seenAt !== null) seen.run(row.chargerId, row.seenAt);
+    const document = frameDocument(row.id ?? newEventId(), row.seq, row.fields);
+    count += Number(insert.run(row.seq, document.chargerId, document.sessionId, document.commandId, document.order, JSON.stringify(document)).changes);
+    if (row.seenAt !== null) seen.run(document.chargerId, row.seenAt);
   }
   return count;
 }
