@@ -124,6 +124,10 @@ export class OcppServer implements OnApplicationBootstrap, BeforeApplicationShut
       callTimeoutMs: this.config.ocpp.commandTimeoutS * 1000,
       // OCPP-J 1.6 §5.3: WebSocket ping keeps the connection (and NAT entries) alive; 0 turns it off.
       pingIntervalMs: this.config.ocpp.pingIntervalS * 1000,
+      // Any frame from the charger proves the connection alive, so the ping waits for a quiet interval: a charger
+      // sending MeterValues is never pinged, and 5,000 chargers connected in the same seconds (a gateway restart) do
+      // not get their pings in the same seconds ever after.
+      deferPingsOnActivity: true,
       // OCPP-J 1.6 §4.2.3 / 2.0.1 Part 4 §4.2.3: a message that cannot be processed is answered with a CALLERROR; the connection stays up.
       maxBadMessages: Infinity,
       respondWithDetailedErrors: false,
