@@ -15,11 +15,11 @@ async function charger(gateway: TestGateway, id: string, autoPong: boolean): Pro
   return { ws, pings: () => pings, closed };
 }
 
-describe('OCPP keep-alive (OCPP-J §5.3), pings every second', () => {
+describe('OCPP keep-alive (OCPP-J §5.3), a ping after 2 quiet seconds', () => {
   let gateway: TestGateway;
 
   before(async () => {
-    gateway = await startTestGateway({ OCPP_PING_INTERVAL_S: '1' });
+    gateway = await startTestGateway({ OCPP_PING_INTERVAL_S: '2' });
     for (const id of ['QUIET1', 'DEAF1', 'BUSY1']) await gateway.register(id);
   });
 
@@ -27,25 +27,26 @@ describe('OCPP keep-alive (OCPP-J §5.3), pings every second', () => {
     await gateway?.close();
   });
 
-  it('pings a quiet charger and keeps it while it answers', async () => {
+  it('pings a quiet charger and keeps it while it answers', { timeout: 20_000 }, async () => {
     const quiet = await charger(gateway, 'QUIET1', true);
-    await sleep(3_500);
-    assert.ok(quiet.pings() >= 2, `pinged ${quiet.pings()} times in 3.5 s`);
+    await sleep(5_000);
+    assert.ok(quiet.pings() >= 2, `pinged ${quiet.pings()} times in 5 s`);
     assert.equal(quiet.ws.readyState, WebSocket.OPEN);
     quiet.ws.close();
     await quiet.closed;
   });
 
-  it('drops a charger that does not answer a ping, and records the disconnection', async () => {
+  it('drops a charger that does not answer a ping, and records the disconnection', { timeout: 20_000 }, async () => {
     const deaf = await charger(gateway, 'DEAF1', false);
     const started = Date.now();
     await deaf.closed;
     assert.ok(deaf.pings() >= 1, 'pinged before being dropped');
-    assert.ok(Date.now() - started < 5_000, `dropped after ${Date.now() - started} ms`);
+    // A ping after 2 quiet seconds, the drop when the next one falls due unanswered.
+    assert.ok(Date.now() - started < 8_000, `dropped after ${Date.now() - started} ms`);
     await gateway.waitForEvents('charger-DEAF1', 'ChargerDisconnected', 1);
   });
 
-  it('does not ping a charger whose frames keep arriving', async () => {
+  it('does not ping a charger whose frames keep arriving', { timeout: 20_000 }, async () => {
     const busy = await charger(gateway, 'BUSY1', true);
     for (let i = 0; i < 10; i++) {
       const answered = once(busy.ws, 'message');
@@ -56,7 +57,7 @@ describe('OCPP keep-alive (OCPP-J §5.3), pings every second', () => {
     assert.equal(busy.pings(), 0, 'a charger sending a frame every 300 ms was pinged');
     const quietFrom = Date.now();
     await once(busy.ws, 'ping');
-    assert.ok(Date.now() - quietFrom < 2_500, 'pinged once it went quiet');
+    assert.ok(Date.now() - quietFrom < 4_000, 'pinged once it went quiet');
     busy.ws.close();
     await busy.closed;
   });
