@@ -30,8 +30,8 @@ export interface FrameRow {
   readonly seq: number;
   /** The document's id: null for a new frame (the writer gives it one), the event's id for an older frame. */
   readonly id: string | null;
-  /** Set when the charger's last-seen time moves to this frame's time. */
-  readonly seenAt: string | null;
+  /** True when the charger's last-seen time moves to this frame's time (the document's `at`). */
+  readonly seen: boolean;
 }
 
 /** Small enough that the writes waiting behind a slice (MeterValues answers wait for theirs) wait a few ms at most. */

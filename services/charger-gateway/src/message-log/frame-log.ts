@@ -137,16 +137,16 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   }
 
   private write(seq: number, id: string | null, fields: FrameFields): Promise<void> {
-    let seenAt: string | null = null;
+    let seen = false;
     const atMs = fields.atMs;
     if (fields.direction === 'FROM_CHARGER' && atMs !== null) {
       const written = this.lastSeenWritten.get(fields.chargerId);
       if (written === undefined || atMs - written >= LAST_SEEN_RESOLUTION_MS) {
         this.lastSeenWritten.set(fields.chargerId, atMs);
-        seenAt = new Date(atMs).toISOString();
+        seen = true;
       }
     }
-    const row: FrameRow = { fields, seq, id, seenAt };
+    const row: FrameRow = { fields, seq, id, seen };
     const written = new Promise<void>((resolve, reject) => {
       const writer = this.writer;
       if (writer === undefined) throw new Error('the OCPP message log is not open');

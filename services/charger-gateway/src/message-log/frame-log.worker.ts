@@ -29,7 +29,7 @@ function insertRows(rows: readonly FrameRow[]): number {
   for (const row of rows) {
     const document = frameDocument(row.id ?? newEventId(), row.seq, row.fields);
     count += Number(insert.run(row.seq, document.chargerId, document.sessionId, document.commandId, document.order, JSON.stringify(document)).changes);
-    if (row.seenAt !== null) seen.run(document.chargerId, row.seenAt);
+    if (row.seen && document.at !== null) seen.run(document.chargerId, document.at);
   }
   return count;
 }
