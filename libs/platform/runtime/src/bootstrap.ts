@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { INestApplication, Logger, LogLevel, ModuleMetadata, OnModuleDestroy } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,6 +11,7 @@ import { BusTransport, RethrowToBusFilter } from './bus-transport';
 import { PlatformModule } from './platform.module';
 import { openPorts } from './ports';
 import type { ServiceDescriptor } from './service-descriptor';
+import { applyRoamgateV8Flags } from './v8-flags';
 
 export interface ServiceModule {
   readonly descriptor: ServiceDescriptor;
@@ -99,18 +99,9 @@ function connectBusConsumers(app: INestApplication, transport: BusTransport): vo
   microservice.setIsInitHookCalled(true);
 }
 
-/**
- * V8 options every Roamgate process runs with, set by runMain before the services start (they hold for the process's
- * worker threads too). `--no-allocation-site-pretenuring`: V8 otherwise allocates the objects of an allocation site it
- * has seen survive straight into the old generation; under the gateway's load the scavenges are about 10% shorter
- * without it and the old generation grows no faster (docs/benchmarks.md, round 13: ack p99 under 50 ms at 3,000
- * MeterValues/s in 9 of 10 one-minute runs, against 4 of 10 with it).
- */
-const V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring'];
-
 /** Entry-point wrapper: a configuration problem stops start-up with its message, not a stack trace. */
 export function runMain(start: () => Promise<unknown>): void {
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
+  applyRoamgateV8Flags();
   start().catch((error: unknown) => {
     const message = error instanceof Error && error.name === 'ConfigError' ? error.message : error;
     console.error(message);
