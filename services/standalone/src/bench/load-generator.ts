@@ -23,6 +23,9 @@ export interface RunCommand {
 
 export type GeneratorCommand = ConnectCommand | RunCommand | { readonly cmd: 'close' };
 
+/** How long after the window a MeterValues sent inside it may still be answered and count. */
+export const SETTLE_MS = 1_000;
+
 export interface ConnectReport {
   readonly kind: 'connected';
   readonly ready: number;
@@ -44,7 +47,18 @@ export interface RunReport {
   readonly unanswered: number;
   readonly connectionsHeld: number;
   readonly connectionsLost: number;
-  /** Send-to-CALLRESULT latency of every MeterValues sent inside the window, in ms. */
+}
+
+/** Sent SETTLE_MS after the window (or once every MeterValues sent inside it was answered, if sooner). */
+export interface SettledReport {
+  readonly kind: 'settled';
+  /** MeterValues sent inside the window. */
+  readonly measuredSent: number;
+  /** Of those, answered other than with a CALLERROR: durably appended (the gateway answers after the append's fsync). */
+  readonly measuredAcked: number;
+  /** Of those, still unanswered when this report was made. */
+  readonly measuredUnanswered: number;
+  /** Send-to-answer latency of every MeterValues sent inside the window and answered, late answers included, in ms. */
   readonly latenciesMs: number[];
 }
 
@@ -68,6 +82,7 @@ const stats = {
   measuring: false,
   meterValuesSent: 0,
   meterValuesAcked: 0,
+  measuredAcked: 0,
   heartbeatsAcked: 0,
   callErrors: 0,
   queuedBehindOutstanding: 0,
@@ -95,6 +110,11 @@ class Charger {
 
   get unanswered(): number {
     return (this.outstanding === undefined ? 0 : 1) + this.queue.length;
+  }
+
+  /** MeterValues sent (or queued to be sent) inside the window and not answered yet. */
+  get measuredUnanswered(): number {
+    return (this.outstanding?.measured ? 1 : 0) + this.queue.filter((queued) => queued.measured).length;
   }
 
   call(action: string, payload: () => Record<string, unknown>, measured = false): Promise<Record<string, unknown> | undefined> {
@@ -125,9 +145,12 @@ class Charger {
     if (outstanding === undefined || frame[1] !== outstanding.messageId) return;
     this.outstanding = undefined;
     if (frame[0] === 4) stats.callErrors += 1;
-    if (outstanding.action === 'MeterValues' && stats.measuring) {
-      stats.meterValuesAcked += 1;
-      if (outstanding.measured) stats.latenciesMs.push(performance.now() - outstanding.sentAt);
+    if (outstanding.action === 'MeterValues' && stats.measuring) stats.meterValuesAcked += 1;
+    // A MeterValues sent inside the window counts whenever its answer comes, so a slow end of the window is measured.
+    if (outstanding.measured) {
+      // Anything but a CALLERROR: the gateway answers with a CALLRESULT, the echo baseline with the CALL itself.
+      if (frame[0] !== 4) stats.measuredAcked += 1;
+      stats.latenciesMs.push(performance.now() - outstanding.sentAt);
     }
     if (outstanding.action === 'Heartbeat' && stats.measuring) stats.heartbeatsAcked += 1;
     const next = this.queue.shift();
@@ -239,7 +262,7 @@ async function run(command: RunCommand): Promise<RunReport> {
     }, 5);
   });
   stats.measuring = false;
-  const { measuring: _, ...counted } = stats;
+  const { measuring: _m, measuredAcked: _a, latenciesMs: _l, ...counted } = stats;
   return {
     kind: 'ran',
     windowStart,
@@ -250,6 +273,20 @@ async function run(command: RunCommand): Promise<RunReport> {
   };
 }
 
+/** Waits for the answers to the window's MeterValues, SETTLE_MS at most, and reports them. */
+async function settle(): Promise<SettledReport> {
+  const deadline = performance.now() + SETTLE_MS;
+  const pending = () => chargers.reduce((n, c) => n + c.measuredUnanswered, 0);
+  while (pending() > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  return {
+    kind: 'settled',
+    measuredSent: stats.meterValuesSent,
+    measuredAcked: stats.measuredAcked,
+    measuredUnanswered: pending(),
+    latenciesMs: stats.latenciesMs,
+  };
+}
+
 async function close(): Promise<void> {
   for (const charger of chargers) charger.close();
   setTimeout(() => process.exit(0), 3_000).unref();
@@ -257,12 +294,12 @@ async function close(): Promise<void> {
 }
 
 process.on('message', (command: GeneratorCommand) => {
-  const reply = (work: Promise<ConnectReport | RunReport>) =>
+  const reply = (work: Promise<ConnectReport | RunReport | SettledReport>) =>
     work.then(
       (report) => process.send?.(report),
       (error: unknown) => process.send?.({ kind: 'error', error: String(error) }),
     );
   if (command.cmd === 'connect') void reply(connect(command));
-  else if (command.cmd === 'run') void reply(run(command));
+  else if (command.cmd === 'run') void reply(run(command)).then(() => reply(settle()));
   else void close();
 });
