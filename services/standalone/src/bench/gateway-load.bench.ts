@@ -466,13 +466,14 @@ async function main(): Promise<void> {
   // The rate is met when the offered rate is at least the target and every MeterValues sent in the window was durably
   // appended (answered with a CALLRESULT within SETTLE_MS of its end): a rate counted inside the window is the offered
   // rate give or take the answers in flight at its two ends, which would decide a target equal to the offered rate.
-  // The generators send what is due at each 5 ms tick, so they send the offered rate to within a tick each.
+  // The generators send what is due at each 5 ms tick, so they send the offered rate but for what a late last tick
+  // leaves after the window: 1% of slack, a check that the load was offered rather than a tolerance on the result.
   const offeredInWindow = RATE * (MEASURE_MS / 1000);
   const targetMet =
     CHARGERS >= TARGET.connections &&
     gateway.connectionsHeld >= TARGET.connections &&
     RATE >= TARGET.meterValuesPerSec &&
-    gateway.windowMeterValuesSent >= offeredInWindow - (RATE * 0.005 + 1) * GENERATORS &&
+    gateway.windowMeterValuesSent >= offeredInWindow * 0.99 &&
     gateway.windowMeterValuesNotAcked === 0 &&
     gateway.ackP99Ms < TARGET.p99Ms;
   console.log(`  target (${TARGET.connections} connections, >= ${TARGET.meterValuesPerSec} MeterValues/s, p99 < ${TARGET.p99Ms} ms): ${targetMet ? 'met' : 'NOT met'}`);

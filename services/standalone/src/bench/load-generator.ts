@@ -56,8 +56,6 @@ export interface SettledReport {
   readonly measuredSent: number;
   /** Of those, answered other than with a CALLERROR: durably appended (the gateway answers after the append's fsync). */
   readonly measuredAcked: number;
-  /** Of those, still unanswered when this report was made. */
-  readonly measuredUnanswered: number;
   /** Send-to-answer latency of every MeterValues sent inside the window and answered, late answers included, in ms. */
   readonly latenciesMs: number[];
 }
@@ -282,7 +280,6 @@ async function settle(): Promise<SettledReport> {
     kind: 'settled',
     measuredSent: stats.meterValuesSent,
     measuredAcked: stats.measuredAcked,
-    measuredUnanswered: pending(),
     latenciesMs: stats.latenciesMs,
   };
 }
