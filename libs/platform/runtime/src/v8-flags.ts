@@ -25,13 +25,16 @@ function flagName(flag: string): string {
     .replace(/^no-?/, '');
 }
 
-/** The flags of `defaults` that the operator did not set (on the command line or in NODE_OPTIONS) either way. */
-export function v8FlagsToSet(defaults: readonly string[], execArgv: readonly string[], nodeOptions = ''): string[] {
-  const given = new Set([...execArgv, ...nodeOptions.split(/\s+/)].filter((arg) => arg.startsWith('-')).map(flagName));
+/**
+ * The flags of `defaults` that the operator did not set either way on node's command line (`execArgv`). NODE_OPTIONS
+ * is not read: node refuses to start with these V8 options in it.
+ */
+export function v8FlagsToSet(defaults: readonly string[], execArgv: readonly string[]): string[] {
+  const given = new Set(execArgv.filter((arg) => arg.startsWith('-')).map(flagName));
   return defaults.filter((flag) => !given.has(flagName(flag)));
 }
 
-/** Sets Roamgate's V8 options, leaving alone any the operator chose (e.g. `NODE_OPTIONS=--heap-growing-percent=100`). */
+/** Sets Roamgate's V8 options, leaving alone any the operator chose (e.g. `node --heap-growing-percent=100 main.js`). */
 export function applyRoamgateV8Flags(): void {
-  for (const flag of v8FlagsToSet(ROAMGATE_V8_FLAGS, process.execArgv, process.env['NODE_OPTIONS'])) setFlagsFromString(flag);
+  for (const flag of v8FlagsToSet(ROAMGATE_V8_FLAGS, process.execArgv)) setFlagsFromString(flag);
 }
