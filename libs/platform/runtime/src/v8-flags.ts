@@ -12,7 +12,8 @@ import { setFlagsFromString } from 'node:v8';
  *   it before the next one starts. Under load its growth is garbage that dies within seconds, and each major
  *   collection (its concurrent marking, then the pause) holds up acks for a few hundred milliseconds: at 3,000
  *   MeterValues/s one comes about every minute instead of every 20-30 s, for ~250 MB more peak RSS at 5,000 chargers
- *   (round 15). V8 still collects before the heap limit, and an idle process is shrunk by V8's memory reducer.
+ *   (round 15). V8 still collects before its heap limit (`--max-old-space-size`); the memory a peak took is not promptly
+ *   given back to the system.
  */
 export const ROAMGATE_V8_FLAGS: readonly string[] = ['--no-allocation-site-pretenuring', '--heap-growing-percent=700'];
 
