@@ -192,7 +192,6 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
 
     const sum = (pick: (r: RunReport) => number) => ran.reduce((n, r) => n + pick(r), 0);
     const latencies = settled.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
-    const windowMeterValuesSent = settled.reduce((n, r) => n + r.measuredSent, 0);
     const seconds = MEASURE_MS / 1000;
     return {
       connectionsReady: ready,
@@ -207,8 +206,8 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       callErrors: sum((r) => r.callErrors),
       queuedBehindOutstanding: sum((r) => r.queuedBehindOutstanding),
       unansweredAtEnd: sum((r) => r.unanswered),
-      windowMeterValuesSent,
-      windowMeterValuesNotAcked: windowMeterValuesSent - settled.reduce((n, r) => n + r.measuredAcked, 0),
+      windowMeterValuesSent: sum((r) => r.meterValuesSent),
+      windowMeterValuesNotAcked: sum((r) => r.meterValuesSent) - settled.reduce((n, r) => n + r.measuredAcked, 0),
       ackP50Ms: round(percentile(latencies, 50), 2),
       ackP99Ms: round(percentile(latencies, 99), 2),
       ackMaxMs: round(latencies.at(-1) ?? Number.NaN, 2),

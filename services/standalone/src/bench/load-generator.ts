@@ -52,9 +52,7 @@ export interface RunReport {
 /** Sent SETTLE_MS after the window (or once every MeterValues sent inside it was answered, if sooner). */
 export interface SettledReport {
   readonly kind: 'settled';
-  /** MeterValues sent inside the window. */
-  readonly measuredSent: number;
-  /** Of those, answered other than with a CALLERROR: durably appended (the gateway answers after the append's fsync). */
+  /** Of the MeterValues sent inside the window (RunReport.meterValuesSent), those answered other than with a CALLERROR: durably appended (the gateway answers after the append's fsync). */
   readonly measuredAcked: number;
   /** Send-to-answer latency of every MeterValues sent inside the window and answered, late answers included, in ms. */
   readonly latenciesMs: number[];
@@ -278,7 +276,6 @@ async function settle(): Promise<SettledReport> {
   while (pending() > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   return {
     kind: 'settled',
-    measuredSent: stats.meterValuesSent,
     measuredAcked: stats.measuredAcked,
     latenciesMs: stats.latenciesMs,
   };
