@@ -223,6 +223,8 @@ export function projectSessionFacts(doc: SessionFacts, event: SessionEventMessag
       for (const sample of e.samples) {
         for (const value of sample.values) {
           const measurand = value.measurand || 'Energy.Active.Import.Register';
+          // Voltage, current, SoC and the like are not facts here: not parsed.
+          if (measurand !== 'Energy.Active.Import.Register' && measurand !== 'Power.Active.Import') continue;
           let scaled: Decimal;
           try {
             scaled = new Decimal(value.value).times(value.unit === 'kWh' || value.unit === 'kW' ? 1000 : 1);

@@ -44,7 +44,9 @@ export class OcpiBusConsumers {
   /** A batch at a time (the session topic is mostly meter values, which it skips); each message in its own trace. */
   @EventPattern(COMMAND_RESULTS_TOPICS, { ...group(COMMAND_RESULTS_GROUP), batch: true })
   async onCommandOutcomes(@Payload() messages: readonly DeliveredMessage[]): Promise<void> {
-    for (const message of messages) await runWithTraceContext(traceContextOfMessage(message), () => this.commandResults.onMessage(message));
+    for (const message of messages) {
+      if (this.commandResults.concerns(message)) await runWithTraceContext(traceContextOfMessage(message), () => this.commandResults.onMessage(message));
+    }
   }
 
   @EventPattern(TARIFF_TOPIC, group(TARIFFS_GROUP))

@@ -45,7 +45,7 @@ export function readingOf(sample: MeterSample): MeterReading {
 /** Identifies a reading by instant and content, so a redelivered MeterValue is recognised whatever its envelope. */
 export function readingKey(reading: MeterReading): string {
   const values = reading.values
-    .map((v) => [v.value, v.measurand ?? '', v.unit ?? '', v.phase ?? '', v.context ?? '', v.location ?? ''].join(','))
+    .map((v) => `${v.value},${v.measurand ?? ''},${v.unit ?? ''},${v.phase ?? ''},${v.context ?? ''},${v.location ?? ''}`)
     .sort()
     .join(';');
   return `${reading.timestamp.getTime()}|${values}`;

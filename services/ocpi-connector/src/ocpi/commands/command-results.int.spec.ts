@@ -37,7 +37,7 @@ describe('CommandResults: a remote start whose session runs while the partner is
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Appends the event and hands its bus message to the consumer, as the relay would. */
+  /** Appends the event and hands its bus message to the consumer as OcpiBusConsumers does: only when it concerns it. */
   async function deliver<T extends EventType>(streamId: string, type: T, init: EventInit<T>): Promise<void> {
     const event = domainEvent(type, init);
     await events.append(streamId, [{ id: newEventId(), ...toStoredEvent(event) } as never], { expectedRevision: 'any' });
@@ -50,7 +50,7 @@ describe('CommandResults: a remote start whose session runs while the partner is
       offset: 0,
       attempt: 1,
     };
-    await results.onMessage(message);
+    if (results.concerns(message)) await results.onMessage(message);
   }
 
   async function remoteStart(commandId: string): Promise<void> {
@@ -84,6 +84,12 @@ describe('CommandResults: a remote start whose session runs while the partner is
     await deliver('command-C-2', 'CommandTimedOut', { commandId: 'C-2', occurredAt: at(30), chargerId: 'CP-1', timeoutSeconds: 30 });
     await started('S-2', 'C-2');
     assert.deepEqual(await stopRequested('S-2'), ['CommandRequested']);
+  });
+
+  it('concerns itself with command outcomes and session starts, not with the meter values that fill the session topic', () => {
+    const message = (type: string): DeliveredMessage => ({ topic: 'roamgate.session', key: 'k', value: new Uint8Array(), headers: { 'roamgate-event-type': type }, partition: 0, offset: 0, attempt: 1 });
+    for (const type of ['CommandAnswered', 'CommandTimedOut', 'CommandFailed', 'SessionStarted']) assert.equal(results.concerns(message(type)), true, type);
+    for (const type of ['SessionMeterValuesRecorded', 'SessionStopped', 'CommandRequested']) assert.equal(results.concerns(message(type)), false, type);
   });
 
   it('stops a session whose START_SESSION the partner is told FAILED', async () => {

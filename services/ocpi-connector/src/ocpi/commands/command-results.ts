@@ -134,6 +134,15 @@ export class CommandResults implements OnModuleInit, OnApplicationBootstrap, Bef
     return (await this.readModels.get<CommandResultDocument>(COMMAND_RESULTS.name, commandId))?.data;
   }
 
+  /**
+   * Whether onMessage does anything with the message: a command outcome or a session start. The session topic is
+   * mostly meter values, which the consumer skips before entering their trace context.
+   */
+  concerns(message: DeliveredMessage): boolean {
+    const type = message.headers[HEADER.eventType] ?? '';
+    return OUTCOMES.has(type) || type === 'SessionStarted';
+  }
+
   /** A message of roamgate.command or roamgate.session (OcpiBusConsumers, group COMMAND_RESULTS_GROUP). */
   async onMessage(message: DeliveredMessage): Promise<void> {
     const type = message.headers[HEADER.eventType] ?? '';
