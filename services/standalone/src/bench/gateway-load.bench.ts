@@ -18,8 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { freePort } from '@roamgate/runtime/testing';
+import { GATEWAY_TARGET, meetsGatewayTarget } from './gateway-target';
 import { SETTLE_MS, type ConnectReport, type GeneratorCommand, type RunReport, type SettledReport } from './load-generator';
 import type { LoopSample } from './loop-stats';
+import { percentile } from './stats';
 import { cpuMs, rssBytes } from './process-stats';
 
 const setting = (name: string, fallback: number): number => {
@@ -43,7 +45,6 @@ const REGISTER_CONCURRENCY = 64;
 const ADMIN_TOKEN = 'bench-admin-token-'.padEnd(40, 'x');
 /** Each connection is one descriptor in the server and one in a generator, plus some slack. */
 const NEEDED_FILES = CHARGERS + 1_000;
-const TARGET = { connections: 5_000, meterValuesPerSec: 3_000, p99Ms: 50 };
 
 interface Child {
   readonly process: ChildProcess;
@@ -113,8 +114,6 @@ async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', grace
   clearTimeout(timer);
 }
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const chargerIds = Array.from({ length: CHARGERS }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`);
 
@@ -462,20 +461,9 @@ async function main(): Promise<void> {
   if (echo !== undefined && (echo.serverOpenFileLimit < NEEDED_FILES || echo.generatorOpenFileLimit < NEEDED_FILES / GENERATORS)) {
     console.log(`  open-file limit could not be raised to ${NEEDED_FILES} (server ${echo.serverOpenFileLimit}, generators ${echo.generatorOpenFileLimit})`);
   }
-  // The rate is met when the offered rate is at least the target and every MeterValues sent in the window was durably
-  // appended (answered with a CALLRESULT within SETTLE_MS of its end): a rate counted inside the window is the offered
-  // rate give or take the answers in flight at its two ends, which would decide a target equal to the offered rate.
-  // The generators send what is due at each 5 ms tick, so they send the offered rate but for what a late last tick
-  // leaves after the window: 1% of slack, a check that the load was offered rather than a tolerance on the result.
-  const offeredInWindow = RATE * (MEASURE_MS / 1000);
-  const targetMet =
-    CHARGERS >= TARGET.connections &&
-    gateway.connectionsHeld >= TARGET.connections &&
-    RATE >= TARGET.meterValuesPerSec &&
-    gateway.windowMeterValuesSent >= offeredInWindow * 0.99 &&
-    gateway.windowMeterValuesNotAcked === 0 &&
-    gateway.ackP99Ms < TARGET.p99Ms;
-  console.log(`  target (${TARGET.connections} connections, >= ${TARGET.meterValuesPerSec} MeterValues/s, p99 < ${TARGET.p99Ms} ms): ${targetMet ? 'met' : 'NOT met'}`);
+  const targetMet = meetsGatewayTarget({ chargers: CHARGERS, offeredPerSec: RATE, measuredSeconds: MEASURE_MS / 1000, ...gateway });
+  const target = GATEWAY_TARGET;
+  console.log(`  target (${target.connections} connections, >= ${target.meterValuesPerSec} MeterValues/s, p99 < ${target.p99Ms} ms): ${targetMet ? 'met' : 'NOT met'}`);
   const pick = ({ windowStart: _s, windowEnd: _e, ...kept }: LoadResult) => kept;
   console.log(
     JSON.stringify({

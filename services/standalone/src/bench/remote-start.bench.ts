@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startSimulatedCharger, type SimulatedCharger } from '@roamgate/charger-simulator';
 import { startEmspSimulator, type EmspSimulator, type Token } from '@roamgate/emsp-simulator';
 import { freePort, startNodeProcess, waitFor, type RunningProcess } from '@roamgate/runtime/testing';
+import { percentile } from './stats';
 
 const setting = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -46,11 +47,9 @@ interface TopologyResult {
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
-/** Nearest-rank percentile. */
 function timings(samples: readonly number[]): Timings {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-  return { p50Ms: round(at(50)), p99Ms: round(at(99)), maxMs: round(sorted[sorted.length - 1]!) };
+  return { p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)), maxMs: round(sorted[sorted.length - 1]!) };
 }
 
 function baseEnv(dataDir: string, port: number): Record<string, string> {
