@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
 import { AuthorizationSource, AuthorizationStatus, ChargingState, domainEvent, OcppVersion, type DomainEvent } from '@roamgate/contracts';
 import { AppendOnlySet } from '../shared/append-only.js';
+import { DigestSet } from '../shared/digest-set.js';
 import type { Decider } from '../shared/decider.js';
 import { compareDecimals, isDecimal, normalizeDecimal } from '../shared/decimal.js';
 import { ChargingDomainError } from '../shared/errors.js';
@@ -158,7 +158,7 @@ export interface SessionState {
    */
   readonly lastRegister: RegisterReading | undefined;
   readonly lastEndRegister: RegisterReading | undefined;
-  readonly sampleKeys: AppendOnlySet<string>;
+  readonly sampleKeys: DigestSet;
   readonly meterSeqNos: AppendOnlySet<number>;
   readonly chargingSeqNos: AppendOnlySet<number>;
   /** Charging-state changes ordered by the charger's timestamps: the charging/parking timeline. */
@@ -195,14 +195,6 @@ export function sessionReadings(events: readonly SessionStreamEvent[]): MeterRea
   return readings.sort(byTimestamp);
 }
 
-/**
- * What tells a reading from every other: its timestamp and values (readingKey), as an MD5 digest, so a session state
- * holds 24 characters per reading instead of a hundred or more (collisions become likely only around 2^64 readings).
- */
-function readingDigest(reading: MeterReading): string {
-  return hash('md5', readingKey(reading), 'base64');
-}
-
 /** `latest` after `readings` (in arrival order): the register of the latest of them by timestamp, a tie to the later. */
 function latestRegister(latest: RegisterReading | undefined, readings: readonly MeterReading[], context?: string): RegisterReading | undefined {
   for (const reading of readings) {
@@ -230,7 +222,7 @@ export function initialSessionState(): SessionState {
     commandId: '',
     lastRegister: undefined,
     lastEndRegister: undefined,
-    sampleKeys: AppendOnlySet.empty(),
+    sampleKeys: DigestSet.empty(),
     meterSeqNos: AppendOnlySet.empty(),
     chargingSeqNos: AppendOnlySet.empty(),
     chargingStates: [],
@@ -377,7 +369,7 @@ function recordMeterValues(command: RecordMeterValues, state: SessionState): rea
   if (command.seqNo !== undefined && state.meterSeqNos.has(command.seqNo)) return [];
   const seen = new Set<string>();
   const fresh = command.samples.filter((reading) => {
-    const key = readingDigest(reading);
+    const key = readingKey(reading);
     if (seen.has(key) || state.sampleKeys.has(key)) return false;
     seen.add(key);
     return true;
@@ -516,7 +508,7 @@ function withReadings(state: SessionState, readings: readonly MeterReading[]): P
   let sampleKeys = state.sampleKeys;
   const added = readings.filter((reading) => {
     const before = sampleKeys;
-    sampleKeys = sampleKeys.with(readingDigest(reading));
+    sampleKeys = sampleKeys.with(readingKey(reading));
     return sampleKeys !== before;
   });
   return {
