@@ -1,10 +1,10 @@
 /**
- * An append-only set for aggregate states that grow by an entry or two per event (the keys that deduplicate a
- * session's readings, its seqNos). Every state stays immutable: it sees the first `size` entries of a storage it may
- * share with the states made from it. Adding to the newest state of a storage appends in place, so folding a session
- * of n readings costs O(n) instead of copying every collection on every event, O(n²), with all the copies becoming
- * garbage a reading later. Adding to an older state (a decision retried on a state that is not the newest) copies
- * what that state sees first.
+ * An append-only set for aggregate states that grow by an entry or two per event (a session's seqNos; the keys that
+ * deduplicate its readings are a DigestSet, built the same way). Every state stays immutable: it sees the first `size`
+ * entries of a storage it may share with the states made from it. Adding to the newest state of a storage appends in
+ * place, so folding a session of n readings costs O(n) instead of copying every collection on every event, O(n²),
+ * with all the copies becoming garbage a reading later. Adding to an older state (a decision retried on a state that
+ * is not the newest) copies what that state sees first.
  */
 interface Storage<T> {
   readonly items: T[];
