@@ -192,6 +192,7 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     const sum = (pick: (r: RunReport) => number) => ran.reduce((n, r) => n + pick(r), 0);
     const latencies = settled.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
     const seconds = MEASURE_MS / 1000;
+    const windowSent = sum((r) => r.meterValuesSent);
     return {
       connectionsReady: ready,
       connectFailures: connected.reduce((n, c) => n + c.failed, 0),
@@ -199,14 +200,14 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       connectSeconds: round(connectSeconds),
       connectionsHeld: sum((r) => r.connectionsHeld),
       connectionsLost: sum((r) => r.connectionsLost),
-      meterValuesSentPerSec: Math.round(sum((r) => r.meterValuesSent) / seconds),
+      meterValuesSentPerSec: Math.round(windowSent / seconds),
       meterValuesAckedPerSec: Math.round(sum((r) => r.meterValuesAcked) / seconds),
       heartbeatsAckedPerSec: Math.round(sum((r) => r.heartbeatsAcked) / seconds),
       callErrors: sum((r) => r.callErrors),
       queuedBehindOutstanding: sum((r) => r.queuedBehindOutstanding),
       unansweredAtEnd: sum((r) => r.unanswered),
-      windowMeterValuesSent: sum((r) => r.meterValuesSent),
-      windowMeterValuesNotAcked: sum((r) => r.meterValuesSent) - settled.reduce((n, r) => n + r.measuredAcked, 0),
+      windowMeterValuesSent: windowSent,
+      windowMeterValuesNotAcked: windowSent - settled.reduce((n, r) => n + r.measuredAcked, 0),
       ackP50Ms: round(percentile(latencies, 50), 2),
       ackP99Ms: round(percentile(latencies, 99), 2),
       ackMaxMs: round(latencies.at(-1) ?? Number.NaN, 2),

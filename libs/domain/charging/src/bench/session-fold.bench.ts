@@ -43,13 +43,16 @@ function retainedKb(n: number, count: number): number {
   const gc = runInNewContext('gc') as () => void;
   gc();
   // Heap and ArrayBuffer backing stores: the reading keys live in a typed array (DigestSet), outside the heap.
-  const held = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const held = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    return heapUsed + arrayBuffers;
+  };
   const before = held();
   const states = Array.from({ length: count }, () => sessionOf(n));
   gc();
-  const after = held() - before;
+  const grown = held() - before;
   if (states.length !== count) throw new Error('unreachable: keeps the states alive until measured');
-  return after / count / 1024;
+  return grown / count / 1024;
 }
 
 /** The state after `n` readings, then the mean cost of the next `steps` MeterValues, in microseconds. */

@@ -119,15 +119,12 @@ export class DigestSet {
     if (this.table !== NO_TABLE && this.table.count === this.size) return this.table;
     const copy: Table = { slots: new Uint32Array(0), count: 0 };
     grow(copy, Math.max(FIRST_CAPACITY, 2 ** Math.ceil(Math.log2((this.size + 1) * 2))));
+    // In any order: every set made from the copy sees all of what it copied.
     const { slots } = this.table;
-    const seen: [number, number, number][] = [];
     for (let at = 0; at < slots.length; at += WORDS) {
       const position = slots[at + 2]!;
-      if (position !== 0 && position <= this.size) seen.push([position, slots[at]!, slots[at + 1]!]);
+      if (position !== 0 && position <= this.size) insert(copy, slots[at]!, slots[at + 1]!);
     }
-    // In insertion order, so that positions in the copy are the same as in this set.
-    seen.sort((a, b) => a[0] - b[0]);
-    for (const [, hi, lo] of seen) insert(copy, hi, lo);
     return copy;
   }
 }
