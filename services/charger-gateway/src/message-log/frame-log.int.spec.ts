@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import type { RoamgateConfig } from '@roamgate/config';
 import { create, FrameDirection, FrameType, OcppFrameLoggedSchema, OcppVersion } from '@roamgate/contracts';
-import type { FrameRecord } from '../projections/ocpp-message.projection';
+import { frameFields, type FrameRecord } from '../projections/ocpp-message.projection';
 import type { ProjectedEventOf } from '../projections/projected-event';
 import { at, delivered } from '../projections/testing';
-import { FrameLog } from './frame-log';
+import { frameDocument } from './frame-document';
+import { FrameLog, MESSAGE_LOG_FILE } from './frame-log';
 
 const frame = (overrides: Partial<FrameRecord>): FrameRecord => {
   const { $typeName: _t, $unknown: _u, ...fields } = create(OcppFrameLoggedSchema, {
@@ -79,6 +81,25 @@ describe('OCPP message log', () => {
     assert.deepEqual(page.items.map((m) => [m.id, m.position]), [[event.id, 42]]);
   });
 
+  it("lists a session's frames among its charger's others, also those an hour or more after the previous one", async () => {
+    const minute = (m: number) => at(new Date(Date.parse('2025-01-02T10:00:00Z') + m * 60_000).toISOString());
+    await log.record(frame({ chargerId: 'CP6', messageId: 'before', occurredAt: minute(0) }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 's-1', occurredAt: minute(1), sessionId: 'S6' }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 'other-1', occurredAt: minute(2), sessionId: 'S7' }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 'hb', occurredAt: minute(3) }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 's-2', occurredAt: minute(4), sessionId: 'S6' }));
+    // Past the span's hour of slack, and a frame without a time (older versions), which sorts before every other.
+    await log.record(frame({ chargerId: 'CP6', messageId: 's-late', occurredAt: minute(190), sessionId: 'S6' }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 's-untimed', occurredAt: undefined, sessionId: 'S6' }));
+    await log.record(frame({ chargerId: 'CP6', messageId: 'after', occurredAt: minute(191) }));
+    const page = log.page({ sessionId: 'S6' }, 'asc', 0, 10);
+    assert.deepEqual([page.items.map((m) => m.messageId), page.total], [['s-untimed', 's-1', 's-2', 's-late'], 4]);
+    assert.deepEqual(log.page({ sessionId: 'S6' }, 'desc', 1, 2).items.map((m) => m.messageId), ['s-2', 's-1']);
+    assert.deepEqual(log.page({ sessionId: 'S7' }, 'asc', 0, 10).items.map((m) => m.messageId), ['other-1']);
+    assert.deepEqual(log.page({ sessionId: 'S-NONE' }, 'asc', 0, 10), { items: [], total: 0 });
+    assert.equal(log.page({ chargerId: 'CP6' }, 'asc', 0, 10).total, 8);
+  });
+
   it('remembers when a charger was last heard from, to within the resolution, and only from its own frames', async () => {
     assert.equal(log.lastSeen('CP5'), null);
     await log.record(frame({ chargerId: 'CP5', occurredAt: at('2025-01-01T10:00:00.000Z') }));
@@ -88,6 +109,46 @@ describe('OCPP message log', () => {
     assert.equal(log.lastSeen('CP5'), '2025-01-01T10:00:00.000Z', 'a frame to the charger does not count');
     await log.record(frame({ chargerId: 'CP5', occurredAt: at('2025-01-01T10:00:30.000Z') }));
     assert.equal(log.lastSeen('CP5'), '2025-01-01T10:00:30.000Z');
+  });
+});
+
+describe('OCPP message log written by an earlier version', () => {
+  it('finds the sessions of a file with the old session index, and drops that index', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
+    const file = join(dataDir, MESSAGE_LOG_FILE);
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE frames (seq INTEGER PRIMARY KEY, charger_id TEXT NOT NULL, session_id TEXT, command_id TEXT, sort_key TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+      CREATE INDEX frames_by_charger ON frames (charger_id, sort_key);
+      CREATE INDEX frames_by_session ON frames (session_id, sort_key) WHERE session_id IS NOT NULL;
+      CREATE INDEX frames_by_command ON frames (command_id, sort_key) WHERE command_id IS NOT NULL;
+      CREATE TABLE last_seen (charger_id TEXT PRIMARY KEY, at TEXT NOT NULL) STRICT, WITHOUT ROWID;`);
+    const insert = old.prepare('INSERT INTO frames VALUES (?, ?, ?, NULL, ?, ?)');
+    const rows: [number, string, string | null, string][] = [
+      [1, 'CP-O', 'S-O', '2025-01-01T10:00:00.000Z'],
+      [2, 'CP-O', null, '2025-01-01T10:00:01.000Z'],
+      [3, 'CP-O', 'S-O', '2025-01-01T10:00:02.000Z'],
+    ];
+    for (const [seq, chargerId, sessionId, time] of rows) {
+      const document = frameDocument(`id-${seq}`, seq, { ...frameFields(frame({ chargerId, messageId: `m-${seq}`, sessionId: sessionId ?? undefined })), atMs: Date.parse(time) });
+      insert.run(seq, chargerId, sessionId, document.order, JSON.stringify(document));
+    }
+    old.close();
+    const log = new FrameLog({ dataDir } as RoamgateConfig);
+    log.onModuleInit();
+    try {
+      assert.deepEqual(log.page({ sessionId: 'S-O' }, 'asc', 0, 10).items.map((m) => m.messageId), ['m-1', 'm-3']);
+      await log.record(frame({ chargerId: 'CP-O', messageId: 'new', occurredAt: at('2025-01-01T12:00:00.000Z'), sessionId: 'S-O' }));
+      assert.deepEqual(log.page({ sessionId: 'S-O' }, 'desc', 0, 1).items.map((m) => m.messageId), ['new']);
+      assert.equal(log.page({ chargerId: 'CP-O' }, 'asc', 0, 10).total, 4);
+    } finally {
+      await log.onApplicationShutdown();
+    }
+    const reopened = new DatabaseSync(file);
+    const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'frames%' ORDER BY name").all().map((row) => row['name']);
+    reopened.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.deepEqual(indexes, ['frames_by_command', 'frames_of_charger']);
   });
 });
 
@@ -109,6 +170,14 @@ describe('OCPP message log retention', () => {
       assert.deepEqual([page.items.map((m) => m.messageId), page.total], [['new-1', 'new-2'], 2]);
       assert.equal(log.page({ sessionId: 'S-R' }, 'asc', 0, 10).total, 1);
       assert.equal(await log.prune(new Date('2025-02-01T00:00:00Z')), 0, 'nothing older is left');
+      await log.record(frame({ chargerId: 'CP-R', messageId: 'new-3', occurredAt: at('2025-03-01T10:00:02.000Z'), sessionId: 'S-R' }));
+      assert.equal(log.page({ sessionId: 'S-R' }, 'asc', 0, 10).total, 2, 'a session the cutoff did not reach keeps its span');
+      await log.record(frame({ chargerId: 'CP-R', messageId: 'gone', occurredAt: at('2025-01-05T10:00:00.000Z'), sessionId: 'S-OLD' }));
+      assert.equal(await log.prune(new Date('2025-02-01T00:00:00Z')), 1);
+      const spans = new DatabaseSync(join(dataDir, MESSAGE_LOG_FILE), { readOnly: true });
+      const left = spans.prepare('SELECT session_id FROM session_spans ORDER BY session_id').all().map((row) => row['session_id']);
+      spans.close();
+      assert.deepEqual(left, ['S-R'], "a session whose frames are all gone loses its span");
     } finally {
       await log.onApplicationShutdown();
       rmSync(dataDir, { recursive: true, force: true });

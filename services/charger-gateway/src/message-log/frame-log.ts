@@ -9,14 +9,18 @@ import type { OcppMessageDocument } from '../projections/documents';
 import { frameFields, type FrameRecord } from '../projections/ocpp-message.projection';
 import type { ProjectedEventOf } from '../projections/projected-event';
 import type { FrameFields } from './frame-document';
-import { FRAME_LOG_SCHEMA, PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
+import { FRAME_LOG_SCHEMA, FRAME_LOG_SPANS_MIGRATION, PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
 
-/** What the log can be listed by; each has an index on (field, order). */
+/** What the log can be listed by. */
 export type FrameFilter = { readonly chargerId: string } | { readonly sessionId: string } | { readonly commandId: string };
 
-const COLUMN: Record<string, string> = { chargerId: 'charger_id', sessionId: 'session_id', commandId: 'command_id' };
+/** A filter as a WHERE clause the indexes answer in order, with its parameters. */
+interface Selection {
+  readonly where: string;
+  readonly params: readonly string[];
+}
 
 /** How often frames past OCPP_MESSAGE_LOG_RETENTION_DAYS are deleted. */
 const RETENTION_CHECK_MS = 60_000;
@@ -60,7 +64,13 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const file = join(this.config.dataDir, MESSAGE_LOG_FILE);
     const db = openDatabase(file, { synchronous: 'FULL' });
-    immediateTransaction(db, () => db.exec(FRAME_LOG_SCHEMA));
+    immediateTransaction(db, () => {
+      db.exec(FRAME_LOG_SCHEMA);
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'frames_by_session'").get() !== undefined) {
+        this.logger.log('building session spans for a message log written by an earlier version (once; time grows with its size)');
+        db.exec(FRAME_LOG_SPANS_MIGRATION);
+      }
+    });
     this.lastSeenStatement = db.prepare('SELECT at FROM last_seen WHERE charger_id = ?');
     const last = (db.prepare('SELECT max(seq) AS seq FROM frames').get() as { seq: number | null }).seq ?? 0;
     this.sequence = Math.max(last + 1, Date.now() * 1000);
@@ -119,15 +129,33 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   /** A page of frames in `sort_key` order (time, then log sequence), with the number of all that match. */
   page(filter: FrameFilter, direction: 'asc' | 'desc', offset: number, limit: number): { items: OcppMessageDocument[]; total: number } {
     const db = this.open();
-    const [field, value] = Object.entries(filter)[0] as [string, string];
-    const column = COLUMN[field];
-    if (column === undefined) throw new TypeError(`frames cannot be listed by ${field}`);
+    const selection = this.selection(filter);
+    if (selection === undefined) return { items: [], total: 0 };
+    const { where, params } = selection;
+    // Sort keys are unique (time, then the frame's number), so they alone give the order.
     const order = direction === 'desc' ? 'DESC' : 'ASC';
-    const { total } = db.prepare(`SELECT count(*) AS total FROM frames WHERE ${column} = ?`).get(value) as { total: number };
-    const rows = db
-      .prepare(`SELECT document FROM frames WHERE ${column} = ? ORDER BY sort_key ${order}, seq ${order} LIMIT ? OFFSET ?`)
-      .all(value, limit, offset) as { document: string }[];
+    const { total } = db.prepare(`SELECT count(*) AS total FROM frames WHERE ${where}`).get(...params) as { total: number };
+    const rows = db.prepare(`SELECT document FROM frames WHERE ${where} ORDER BY sort_key ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as {
+      document: string;
+    }[];
     return { items: rows.map((row) => JSON.parse(row.document) as OcppMessageDocument), total };
+  }
+
+  /** Undefined for a session the log has no frame of. */
+  private selection(filter: FrameFilter): Selection | undefined {
+    if ('chargerId' in filter) return { where: 'charger_id = ?', params: [filter.chargerId] };
+    if ('commandId' in filter) return { where: 'command_id = ?', params: [filter.commandId] };
+    if ('sessionId' in filter) {
+      const span = this.open().prepare('SELECT charger_id, first_key, until_key FROM session_spans WHERE session_id = ?').get(filter.sessionId) as
+        | { charger_id: string; first_key: string; until_key: string }
+        | undefined;
+      if (span === undefined) return undefined;
+      return {
+        where: 'charger_id = ? AND sort_key >= ? AND sort_key < ? AND session_id = ?',
+        params: [span.charger_id, span.first_key, span.until_key, filter.sessionId],
+      };
+    }
+    throw new TypeError(`frames cannot be listed by ${Object.keys(filter).join(', ')}`);
   }
 
   /** When the charger was last heard from, to within LAST_SEEN_RESOLUTION_MS; null when never. */

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { newEventId } from '@roamgate/event-store';
 import { immediateTransaction, openDatabase, serveWriter } from '@roamgate/sqlite';
 import { frameDocument } from './frame-document';
-import { PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
+import { PRUNE_SLICE, spanUntil, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
 
 /**
  * The message log's writer, on a thread of its own: inserting frames and waiting for the fsync then costs the
@@ -11,6 +11,12 @@ import { PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } 
 const db = openDatabase((workerData as { file: string }).file, { synchronous: 'FULL' });
 const insert = db.prepare(
   'INSERT INTO frames (seq, charger_id, session_id, command_id, sort_key, document) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+);
+/** Widens a span only where the frame falls outside it: a frame inside it writes no page. */
+const span = db.prepare(
+  `INSERT INTO session_spans (session_id, charger_id, first_key, until_key) VALUES (?, ?, ?, ?)
+   ON CONFLICT (session_id) DO UPDATE SET first_key = min(first_key, excluded.first_key), until_key = max(until_key, excluded.until_key)
+   WHERE excluded.first_key < session_spans.first_key OR excluded.first_key >= session_spans.until_key`,
 );
 const seen = db.prepare(
   'INSERT INTO last_seen (charger_id, at) VALUES (?, ?) ON CONFLICT (charger_id) DO UPDATE SET at = excluded.at WHERE excluded.at > last_seen.at',
@@ -21,6 +27,25 @@ const seen = db.prepare(
  * oldest frames that are also older than the cutoff, and a slice that comes back short has reached the cutoff.
  */
 const pruneSlice = db.prepare('DELETE FROM frames WHERE seq IN (SELECT seq FROM frames ORDER BY seq LIMIT ?) AND sort_key < ?');
+/** Spans whose every frame is older than the cutoff: only once the frames are gone (a slice came back short). */
+const pruneSpans = db.prepare('DELETE FROM session_spans WHERE until_key <= ?');
+
+/**
+ * The spans this thread knows to be stored, so that most frames of a running session skip the upsert (a B-tree seek
+ * even when it writes nothing). A cache: when it is full it starts over, and the upsert answers for what it forgot.
+ */
+const spans = new Map<string, { first: string; until: string }>();
+const SPANS_CACHED = 50_000;
+
+function widenSpan(sessionId: string, chargerId: string, key: string, atMs: number | null): void {
+  const known = spans.get(sessionId);
+  if (known !== undefined && key >= known.first && key < known.until) return;
+  const until = spanUntil(atMs, key);
+  span.run(sessionId, chargerId, key, until);
+  if (known === undefined && spans.size >= SPANS_CACHED) spans.clear();
+  // What the row holds now, or a narrower span inside it (the cache may not know an older, wider row): safe.
+  spans.set(sessionId, known === undefined ? { first: key, until } : { first: key < known.first ? key : known.first, until: until > known.until ? until : known.until });
+}
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -29,6 +54,7 @@ function insertRows(rows: readonly FrameRow[]): number {
   for (const row of rows) {
     const document = frameDocument(row.id ?? newEventId(), row.seq, row.fields);
     count += Number(insert.run(row.seq, document.chargerId, document.sessionId, document.commandId, document.order, JSON.stringify(document)).changes);
+    if (document.sessionId !== null) widenSpan(document.sessionId, document.chargerId, document.order, row.fields.atMs);
     if (row.seen && document.at !== null) seen.run(document.chargerId, document.at);
   }
   return count;
@@ -36,7 +62,13 @@ function insertRows(rows: readonly FrameRow[]): number {
 
 function prune(before: string): FrameLogWritten {
   try {
-    return { ok: true, count: Number(immediateTransaction(db, () => pruneSlice.run(PRUNE_SLICE, before)).changes) };
+    const count = immediateTransaction(db, () => {
+      const deleted = Number(pruneSlice.run(PRUNE_SLICE, before).changes);
+      if (deleted < PRUNE_SLICE) pruneSpans.run(before);
+      return deleted;
+    });
+    if (count < PRUNE_SLICE) spans.clear();
+    return { ok: true, count };
   } catch (error) {
     return { ok: false, error: messageOf(error) };
   }
@@ -50,6 +82,7 @@ function writeAll(requests: readonly FrameLogWrite[]): FrameLogWritten[] {
     try {
       written = immediateTransaction(db, () => batches.map((rows) => ({ ok: true, count: insertRows(rows) }) as const));
     } catch (error) {
+      spans.clear(); // it may hold spans of the rolled-back transaction
       written = batches.map(() => ({ ok: false, error: messageOf(error) }));
     }
   }
