@@ -33,7 +33,7 @@ interface Waiter {
 /**
  * The OCPP message log: every frame, in its own SQLite file (`ocpp-messages.sqlite` in the data directory, WAL,
  * synchronous=FULL), one row per frame with the document the API serves and indexed columns to list it by charger,
- * session or command. A worker thread writes it (frame-log.worker.ts), so neither the inserts nor the fsync hold up
+ * session (through the session's span, see frame-log.schema.ts) or command. A worker thread writes it (frame-log.worker.ts), so neither the inserts nor the fsync hold up
  * the event loop; the frames of one turn go to it together, and it writes what arrived meanwhile in one transaction.
  * Reads (the API) use a connection of their own on the main thread.
  *
