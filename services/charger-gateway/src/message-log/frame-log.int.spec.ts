@@ -177,7 +177,13 @@ describe('OCPP message log retention', () => {
       const spans = new DatabaseSync(join(dataDir, MESSAGE_LOG_FILE), { readOnly: true });
       const left = spans.prepare('SELECT session_id FROM session_spans ORDER BY session_id').all().map((row) => row['session_id']);
       spans.close();
-      assert.deepEqual(left, ['S-R'], "a session whose frames are all gone loses its span");
+      assert.deepEqual(left, ['S-R'], 'a session whose frames are all gone loses its span');
+      // Slices go in log order: a frame logged after a slice's worth of newer ones, with an older time, outlives the
+      // pass that reaches the cutoff, and so does its session's span.
+      await Promise.all(Array.from({ length: 500 }, (_, i) => log.record(frame({ chargerId: 'CP-R', messageId: `later-${i}`, occurredAt: at('2025-03-02T10:00:00.000Z') }))));
+      await log.record(frame({ chargerId: 'CP-R', messageId: 'late', occurredAt: at('2025-01-06T10:00:00.000Z'), sessionId: 'S-LATE' }));
+      assert.equal(await log.prune(new Date('2025-02-01T00:00:00Z')), 0);
+      assert.deepEqual(log.page({ sessionId: 'S-LATE' }, 'asc', 0, 10).items.map((m) => m.messageId), ['late']);
     } finally {
       await log.onApplicationShutdown();
       rmSync(dataDir, { recursive: true, force: true });

@@ -27,8 +27,15 @@ const seen = db.prepare(
  * oldest frames that are also older than the cutoff, and a slice that comes back short has reached the cutoff.
  */
 const pruneSlice = db.prepare('DELETE FROM frames WHERE seq IN (SELECT seq FROM frames ORDER BY seq LIMIT ?) AND sort_key < ?');
-/** Spans whose every frame is older than the cutoff: only once the frames are gone (a slice came back short). */
-const pruneSpans = db.prepare('DELETE FROM session_spans WHERE until_key <= ?');
+/**
+ * Spans whose every frame is older than the cutoff, once a slice came back short, and only when none of their frames
+ * is left: slices go in log order, so a frame logged late with an older time outlives the pass that reached the
+ * cutoff, and its session stays listable until a later pass deletes it.
+ */
+const pruneSpans = db.prepare(
+  `DELETE FROM session_spans WHERE until_key <= ? AND NOT EXISTS (SELECT 1 FROM frames WHERE charger_id = session_spans.charger_id
+     AND sort_key >= session_spans.first_key AND sort_key < session_spans.until_key AND session_id = session_spans.session_id)`,
+);
 
 /**
  * The spans this thread knows to be stored, so that most frames of a running session skip the upsert (a B-tree seek
