@@ -4,7 +4,7 @@ import type { FrameFields } from './frame-document';
  * The message log's tables; see FrameLog. Frames are indexed by charger and by command; a session's frames are found
  * through its span (below) and the charger index, which carries the session id so that no row is read to filter
  * them. A per-session index cost a scattered index page per frame: with thousands of sessions running, every
- * commit touched one leaf per session in it, and the writer thread spent about a third of its time writing them
+ * commit touched one leaf per session in it, a quarter of what the writer thread wrote to disk under charger load
  * (docs/benchmarks.md, round 17).
  */
 export const FRAME_LOG_SCHEMA = `
