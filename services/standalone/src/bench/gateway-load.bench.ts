@@ -22,7 +22,7 @@ import { GATEWAY_TARGET, meetsGatewayTarget } from './gateway-target';
 import { SETTLE_MS, type ConnectReport, type GeneratorCommand, type RunReport, type SettledReport } from './load-generator';
 import type { LoopSample } from './loop-stats';
 import { percentile } from './stats';
-import { cpuMs, rssBytes } from './process-stats';
+import { cpuMs, rssBytes, writtenBytes } from './process-stats';
 
 const setting = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -149,6 +149,8 @@ interface LoadResult {
   readonly cpuMsPerMeterValue: number;
   /** The same for the main thread alone: the event loop is what saturates first. */
   readonly mainThreadCpuMsPerMeterValue: number;
+  /** What the server wrote to storage in the window per MeterValues acknowledged (event store, message log, read models, bus). */
+  readonly diskKbPerMeterValue: number;
   readonly generatorOpenFileLimit: number;
   readonly windowStart: number;
   readonly windowEnd: number;
@@ -182,10 +184,12 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     await new Promise((resolve) => setTimeout(resolve, startAt + WARMUP_MS - Date.now()));
     const cpuStart = cpuMs(serverPid);
     const mainCpuStart = cpuMs(serverPid, true);
+    const writtenStart = writtenBytes(serverPid);
     const wallStart = performance.now();
     const ran = await Promise.all(generators.map((g) => g.next<RunReport>('ran', WARMUP_MS + MEASURE_MS + 60_000)));
     const serverCpuPercent = ((cpuMs(serverPid) - cpuStart) / (performance.now() - wallStart)) * 100;
     const mainThreadCpuPercent = ((cpuMs(serverPid, true) - mainCpuStart) / (performance.now() - wallStart)) * 100;
+    const written = writtenBytes(serverPid) - writtenStart;
     const settled = await Promise.all(generators.map((g) => g.next<SettledReport>('settled', SETTLE_MS + 10_000)));
     // The chargers stay connected until the loop statistics have a sample past the window: closing 5,000 connections
     // at once keeps the server busy for most of a second, which belongs to no measured MeterValues.
@@ -220,6 +224,7 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       serverCpuPercent: Math.round(serverCpuPercent),
       cpuMsPerMeterValue: round((serverCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
       mainThreadCpuMsPerMeterValue: round((mainThreadCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
+      diskKbPerMeterValue: round(written / 1024 / sum((r) => r.meterValuesAcked), 2),
       generatorOpenFileLimit: Math.min(...connected.map((c) => c.openFileLimit)),
       windowStart: Math.min(...ran.map((r) => r.windowStart)),
       windowEnd: Math.max(...ran.map((r) => r.windowEnd)),
@@ -445,7 +450,8 @@ function print(label: string, r: LoadResult): void {
   console.log(
     `  ${label.padEnd(11)} ready ${r.connectionsReady}/${CHARGERS} in ${r.connectSeconds} s, held ${r.connectionsHeld}; ` +
       `MeterValues sent ${r.meterValuesSentPerSec}/s acked ${r.meterValuesAckedPerSec}/s; ack p50 ${r.ackP50Ms} ms p99 ${r.ackP99Ms} ms max ${r.ackMaxMs} ms; ` +
-      `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}% (${r.cpuMsPerMeterValue} ms per MeterValues, main thread ${r.mainThreadCpuMsPerMeterValue} ms)`,
+      `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}% (${r.cpuMsPerMeterValue} ms per MeterValues, main thread ${r.mainThreadCpuMsPerMeterValue} ms); ` +
+      `disk writes ${r.diskKbPerMeterValue} KB per MeterValues`,
   );
   if (r.connectFailures > 0) console.log(`    ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}`);
   if (r.callErrors + r.connectionsLost > 0) console.log(`    CALLERRORs ${r.callErrors}, connections lost ${r.connectionsLost}`);

@@ -14,6 +14,22 @@ export function cpuMs(pid: number, mainThread = false): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/**
+ * Bytes a process has caused to be written to storage (`write_bytes` of /proc/<pid>/io: page-cache writes count when
+ * they are dirtied, so a file rewritten in place before writeback counts each time); NaN where /proc/<pid>/io cannot be
+ * read (another user's process, or a kernel without task I/O accounting).
+ */
+export function writtenBytes(pid: number): number {
+  let io: string;
+  try {
+    io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  } catch {
+    return Number.NaN;
+  }
+  const match = /^write_bytes: (\d+)$/m.exec(io);
+  return match === null ? Number.NaN : Number(match[1]);
+}
+
 /** The soft limit on open files of this process. */
 export function openFileLimit(): number {
   const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
