@@ -129,7 +129,7 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   /** A page of frames in `sort_key` order (time, then log sequence), with the number of all that match. */
   page(filter: FrameFilter, direction: 'asc' | 'desc', offset: number, limit: number): { items: OcppMessageDocument[]; total: number } {
     const db = this.open();
-    const selection = this.selection(filter);
+    const selection = this.selection(db, filter);
     if (selection === undefined) return { items: [], total: 0 };
     const { where, params } = selection;
     // Sort keys are unique (time, then the frame's number), so they alone give the order.
@@ -142,11 +142,11 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Undefined for a session the log has no frame of. */
-  private selection(filter: FrameFilter): Selection | undefined {
+  private selection(db: DatabaseSync, filter: FrameFilter): Selection | undefined {
     if ('chargerId' in filter) return { where: 'charger_id = ?', params: [filter.chargerId] };
     if ('commandId' in filter) return { where: 'command_id = ?', params: [filter.commandId] };
     if ('sessionId' in filter) {
-      const span = this.open().prepare('SELECT charger_id, first_key, until_key FROM session_spans WHERE session_id = ?').get(filter.sessionId) as
+      const span = db.prepare('SELECT charger_id, first_key, until_key FROM session_spans WHERE session_id = ?').get(filter.sessionId) as
         | { charger_id: string; first_key: string; until_key: string }
         | undefined;
       if (span === undefined) return undefined;

@@ -200,6 +200,7 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     const latencies = settled.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
     const seconds = MEASURE_MS / 1000;
     const windowSent = sum((r) => r.meterValuesSent);
+    const acked = sum((r) => r.meterValuesAcked);
     return {
       connectionsReady: ready,
       connectFailures: connected.reduce((n, c) => n + c.failed, 0),
@@ -208,7 +209,7 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       connectionsHeld: sum((r) => r.connectionsHeld),
       connectionsLost: sum((r) => r.connectionsLost),
       meterValuesSentPerSec: Math.round(windowSent / seconds),
-      meterValuesAckedPerSec: Math.round(sum((r) => r.meterValuesAcked) / seconds),
+      meterValuesAckedPerSec: Math.round(acked / seconds),
       heartbeatsAckedPerSec: Math.round(sum((r) => r.heartbeatsAcked) / seconds),
       callErrors: sum((r) => r.callErrors),
       queuedBehindOutstanding: sum((r) => r.queuedBehindOutstanding),
@@ -222,9 +223,9 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       rssAfterConnectMb: round(rssAfterConnect / 2 ** 20),
       rssPer1000ConnectionsMb: round((rssAfterConnect - rssBefore) / 2 ** 20 / (ready / 1000), 2),
       serverCpuPercent: Math.round(serverCpuPercent),
-      cpuMsPerMeterValue: round((serverCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
-      mainThreadCpuMsPerMeterValue: round((mainThreadCpuPercent * 10) / (sum((r) => r.meterValuesAcked) / seconds), 3),
-      diskKbPerMeterValue: round(written / 1024 / sum((r) => r.meterValuesAcked), 2),
+      cpuMsPerMeterValue: round((serverCpuPercent * 10) / (acked / seconds), 3),
+      mainThreadCpuMsPerMeterValue: round((mainThreadCpuPercent * 10) / (acked / seconds), 3),
+      diskKbPerMeterValue: round(written / 1024 / acked, 2),
       generatorOpenFileLimit: Math.min(...connected.map((c) => c.openFileLimit)),
       windowStart: Math.min(...ran.map((r) => r.windowStart)),
       windowEnd: Math.max(...ran.map((r) => r.windowEnd)),
