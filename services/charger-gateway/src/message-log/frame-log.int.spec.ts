@@ -10,7 +10,7 @@ import { frameFields, type FrameRecord } from '../projections/ocpp-message.proje
 import type { ProjectedEventOf } from '../projections/projected-event';
 import { at, delivered } from '../projections/testing';
 import { frameDocument } from './frame-document';
-import { FrameLog, MESSAGE_LOG_FILE } from './frame-log';
+import { FrameLog, MESSAGE_LOG_FILE, type FrameLogOptions } from './frame-log';
 
 const frame = (overrides: Partial<FrameRecord>): FrameRecord => {
   const { $typeName: _t, $unknown: _u, ...fields } = create(OcppFrameLoggedSchema, {
@@ -26,11 +26,17 @@ const frame = (overrides: Partial<FrameRecord>): FrameRecord => {
   return { ...fields, ...overrides };
 };
 
-describe('OCPP message log', () => {
+/** The log answers the same whether a charger's frames are still unfiled or the writer has filed them (FILE_AFTER). */
+const FILING: readonly { readonly name: string; readonly options: FrameLogOptions }[] = [
+  { name: 'frames left unfiled', options: {} },
+  { name: 'frames filed after every write', options: { fileAfter: 1 } },
+];
+
+for (const { name, options } of FILING) describe(`OCPP message log (${name})`, () => {
   let dataDir: string;
   let log: FrameLog;
   const open = () => {
-    const opened = new FrameLog({ dataDir } as RoamgateConfig);
+    const opened = new FrameLog({ dataDir } as RoamgateConfig, options);
     opened.onModuleInit();
     return opened;
   };
@@ -110,6 +116,35 @@ describe('OCPP message log', () => {
     await log.record(frame({ chargerId: 'CP5', occurredAt: at('2025-01-01T10:00:30.000Z') }));
     assert.equal(log.lastSeen('CP5'), '2025-01-01T10:00:30.000Z');
   });
+
+  it("merges a charger's filed frames with those logged since, late ones included, in time order", async () => {
+    const second = (n: number) => at(new Date(Date.parse('2025-01-03T10:00:00Z') + n * 1_000).toISOString());
+    for (const n of [1, 3, 5]) await log.record(frame({ chargerId: 'CP9', messageId: `m${n}`, occurredAt: second(n), ...(n === 5 ? {} : { sessionId: 'S9' }) }));
+    await log.file();
+    // Logged after the filing, two of them with earlier times (a charger's offline queue).
+    for (const n of [2, 6, 4]) await log.record(frame({ chargerId: 'CP9', messageId: `m${n}`, occurredAt: second(n), ...(n === 6 ? {} : { sessionId: 'S9' }) }));
+    const all = log.page({ chargerId: 'CP9' }, 'asc', 0, 10);
+    assert.deepEqual([all.items.map((m) => m.messageId), all.total], [['m1', 'm2', 'm3', 'm4', 'm5', 'm6'], 6]);
+    assert.deepEqual(log.page({ chargerId: 'CP9' }, 'desc', 1, 3).items.map((m) => m.messageId), ['m5', 'm4', 'm3']);
+    assert.deepEqual(log.page({ chargerId: 'CP9' }, 'asc', 4, -1).items.map((m) => m.messageId), ['m5', 'm6']);
+    const session = log.page({ sessionId: 'S9' }, 'desc', 0, 10);
+    assert.deepEqual([session.items.map((m) => m.messageId), session.total], [['m4', 'm3', 'm2', 'm1'], 4]);
+    await log.file();
+    assert.deepEqual(log.page({ chargerId: 'CP9' }, 'desc', 1, 3).items.map((m) => m.messageId), ['m5', 'm4', 'm3'], 'the same once all are filed');
+    assert.equal(log.page({ sessionId: 'S9' }, 'asc', 0, 10).total, 4);
+  });
+
+  it("files a charger's frames over several slices when it has more than one slice's worth", async () => {
+    const times = Array.from({ length: 2_100 }, (_, i) => new Date(Date.parse('2025-01-04T10:00:00Z') + ((i * 7_919) % 2_100) * 1_000).toISOString());
+    await Promise.all(times.map((time, i) => log.record(frame({ chargerId: 'CP10', messageId: `m${i}`, occurredAt: at(time) }))));
+    await log.file();
+    const file = new DatabaseSync(join(dataDir, MESSAGE_LOG_FILE), { readOnly: true });
+    const counts = ['charger_frames', 'unfiled_frames'].map((table) => file.prepare(`SELECT count(*) AS n FROM ${table} WHERE charger_id = 'CP10'`).get()!['n']);
+    file.close();
+    assert.deepEqual(counts, [2_100, 0]);
+    const page = log.page({ chargerId: 'CP10' }, 'asc', 1_999, 3);
+    assert.deepEqual([page.items.map((m) => m.at), page.total], [[...times].sort().slice(1_999, 2_002), 2_100]);
+  });
 });
 
 describe('OCPP message log written by an earlier version', () => {
@@ -148,14 +183,49 @@ describe('OCPP message log written by an earlier version', () => {
     const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'frames%' ORDER BY name").all().map((row) => row['name']);
     reopened.close();
     rmSync(dataDir, { recursive: true, force: true });
-    assert.deepEqual(indexes, ['frames_by_command', 'frames_of_charger']);
+    assert.deepEqual(indexes, ['frames_by_command']);
+  });
+
+  it("files the frames of a file with the charger index, and drops that index", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
+    const file = join(dataDir, MESSAGE_LOG_FILE);
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE frames (seq INTEGER PRIMARY KEY, charger_id TEXT NOT NULL, session_id TEXT, command_id TEXT, sort_key TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+      CREATE INDEX frames_of_charger ON frames (charger_id, sort_key, session_id);
+      CREATE INDEX frames_by_command ON frames (command_id, sort_key) WHERE command_id IS NOT NULL;
+      CREATE TABLE session_spans (session_id TEXT PRIMARY KEY, charger_id TEXT NOT NULL, first_key TEXT NOT NULL, until_key TEXT NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE last_seen (charger_id TEXT PRIMARY KEY, at TEXT NOT NULL) STRICT, WITHOUT ROWID;`);
+    const insert = old.prepare('INSERT INTO frames VALUES (?, ?, ?, NULL, ?, ?)');
+    for (const [seq, chargerId, time] of [[1, 'CP-F', '2025-01-01T10:00:00.000Z'], [2, 'CP-G', '2025-01-01T10:00:01.000Z'], [3, 'CP-F', '2025-01-01T10:00:02.000Z']] as const) {
+      const document = frameDocument(`id-${seq}`, seq, { ...frameFields(frame({ chargerId, messageId: `m-${seq}`, sessionId: 'S-F' })), atMs: Date.parse(time) });
+      insert.run(seq, chargerId, 'S-F', document.order, JSON.stringify(document));
+    }
+    old.prepare("INSERT INTO session_spans VALUES ('S-F', 'CP-F', ?, '2025-01-01T11:00:02.000Z')").run(frameDocument('x', 1, { ...frameFields(frame({})), atMs: Date.parse('2025-01-01T10:00:00.000Z') }).order);
+    old.close();
+    const log = new FrameLog({ dataDir } as RoamgateConfig);
+    log.onModuleInit();
+    try {
+      await log.record(frame({ chargerId: 'CP-F', messageId: 'new', occurredAt: at('2025-01-01T10:00:01.000Z'), sessionId: 'S-F' }));
+      assert.deepEqual(log.page({ chargerId: 'CP-F' }, 'asc', 0, 10).items.map((m) => m.messageId), ['m-1', 'new', 'm-3']);
+      assert.deepEqual(log.page({ sessionId: 'S-F' }, 'desc', 0, 10).items.map((m) => m.messageId), ['m-3', 'new', 'm-1']);
+      assert.equal(log.page({ chargerId: 'CP-G' }, 'asc', 0, 10).total, 1);
+    } finally {
+      await log.onApplicationShutdown();
+    }
+    const reopened = new DatabaseSync(file);
+    const indexes = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'frames%' ORDER BY name").all().map((row) => row['name']);
+    const filed = reopened.prepare('SELECT count(*) AS n FROM charger_frames').get()!['n'];
+    reopened.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    assert.deepEqual([indexes, filed], [['frames_by_command'], 3]);
   });
 });
 
-describe('OCPP message log retention', () => {
+for (const { name, options } of FILING) describe(`OCPP message log retention (${name})`, () => {
   it('deletes the frames logged before the cutoff, oldest first, a slice at a time, while frames keep coming', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
-    const log = new FrameLog({ dataDir, ocpp: { messageLogRetentionDays: 30 } } as RoamgateConfig);
+    const log = new FrameLog({ dataDir, ocpp: { messageLogRetentionDays: 30 } } as RoamgateConfig, options);
     log.onModuleInit();
     try {
       // Frames are logged as they arrive, so the older ones come first: 1,200 of an old day (more than two slices).

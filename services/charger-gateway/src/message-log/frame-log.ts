@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { StatementSync } from 'node:sqlite';
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import type { RoamgateConfig } from '@roamgate/config';
 import { CONFIG } from '@roamgate/runtime';
 import { immediateTransaction, openDatabase, WriterThread, type DatabaseSync } from '@roamgate/sqlite';
@@ -9,18 +9,37 @@ import type { OcppMessageDocument } from '../projections/documents';
 import { frameFields, type FrameRecord } from '../projections/ocpp-message.projection';
 import type { ProjectedEventOf } from '../projections/projected-event';
 import type { FrameFields } from './frame-document';
-import { FRAME_LOG_SCHEMA, FRAME_LOG_SPANS_MIGRATION, PRUNE_SLICE, type FrameLogWrite, type FrameLogWritten, type FrameRow } from './frame-log.schema';
+import {
+  FRAME_LOG_FILING_MIGRATION,
+  FRAME_LOG_SCHEMA,
+  FRAME_LOG_SPANS_MIGRATION,
+  FRAME_LOG_VERSION,
+  PRUNE_SLICE,
+  type FrameLogWrite,
+  type FrameLogWritten,
+  type FrameRow,
+} from './frame-log.schema';
 
 export const MESSAGE_LOG_FILE = 'ocpp-messages.sqlite';
+
+/** How the writer files frames (frame-log.schema.ts); tests file after every batch to list filed frames. */
+export const FRAME_LOG_OPTIONS = Symbol('FRAME_LOG_OPTIONS');
+export interface FrameLogOptions {
+  /** Unfiled frames that start a round of filing (FILE_AFTER). */
+  readonly fileAfter?: number;
+}
 
 /** What the log can be listed by. */
 export type FrameFilter = { readonly chargerId: string } | { readonly sessionId: string } | { readonly commandId: string };
 
-/** A filter as a WHERE clause the indexes answer in order, with its parameters. */
-interface Selection {
-  readonly where: string;
-  readonly params: readonly string[];
-}
+/**
+ * A filter as SQL. A command's frames are a range of its index on `frames`; a charger's (or a session's, within its
+ * charger's) are in two places: `filed` is a condition on `charger_frames` (alias c), `unfiled` one on
+ * `unfiled_frames` (u) joined with `frames` (f), both with the same parameters.
+ */
+type Selection =
+  | { readonly kind: 'frames'; readonly where: string; readonly params: readonly string[] }
+  | { readonly kind: 'charger'; readonly filed: string; readonly unfiled: string; readonly params: readonly string[] };
 
 /** How often frames past OCPP_MESSAGE_LOG_RETENTION_DAYS are deleted. */
 const RETENTION_CHECK_MS = 60_000;
@@ -32,9 +51,10 @@ interface Waiter {
 
 /**
  * The OCPP message log: every frame, in its own SQLite file (`ocpp-messages.sqlite` in the data directory, WAL,
- * synchronous=FULL), one row per frame with the document the API serves and indexed columns to list it by charger,
- * session (through the session's span, see frame-log.schema.ts) or command. A worker thread writes it (frame-log.worker.ts), so neither the inserts nor the fsync hold up
- * the event loop; the frames of one turn go to it together, and it writes what arrived meanwhile in one transaction.
+ * synchronous=FULL), one row per frame with the document the API serves, listed by charger (its filed frames and
+ * those not filed yet), session (through the session's span) or command; see frame-log.schema.ts. A worker thread
+ * writes it (frame-log.worker.ts), so neither the inserts nor the fsync hold up the event loop; the frames of one turn
+ * go to it together, and it writes what arrived meanwhile in one transaction.
  * Reads (the API) use a connection of their own on the main thread.
  *
  * Frames used to be OcppFrameLogged events on the charger stream; each then cost an event-store insert, a relay
@@ -59,7 +79,10 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
   private retention: NodeJS.Timeout | undefined;
   private readonly logger = new Logger('OcppMessageLog');
 
-  constructor(@Inject(CONFIG) private readonly config: RoamgateConfig) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: RoamgateConfig,
+    @Optional() @Inject(FRAME_LOG_OPTIONS) private readonly options: FrameLogOptions = {},
+  ) {}
 
   onModuleInit(): void {
     const file = join(this.config.dataDir, MESSAGE_LOG_FILE);
@@ -70,12 +93,18 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
         this.logger.log('building session spans for a message log written by an earlier version (once; time grows with its size)');
         db.exec(FRAME_LOG_SPANS_MIGRATION);
       }
+      if ((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version < FRAME_LOG_VERSION) {
+        if (db.prepare('SELECT 1 FROM frames LIMIT 1').get() !== undefined) {
+          this.logger.log('filing the frames of a message log written by an earlier version by charger (once; time grows with its size)');
+        }
+        db.exec(FRAME_LOG_FILING_MIGRATION);
+      }
     });
     this.lastSeenStatement = db.prepare('SELECT at FROM last_seen WHERE charger_id = ?');
     const last = (db.prepare('SELECT max(seq) AS seq FROM frames').get() as { seq: number | null }).seq ?? 0;
     this.sequence = Math.max(last + 1, Date.now() * 1000);
     this.db = db;
-    this.writer = new WriterThread(join(__dirname, 'frame-log.worker.js'), { file }, 'the OCPP message log writer');
+    this.writer = new WriterThread(join(__dirname, 'frame-log.worker.js'), { file, fileAfter: this.options.fileAfter }, 'the OCPP message log writer');
     const retentionMs = (this.config.ocpp?.messageLogRetentionDays ?? 0) * 86_400_000;
     if (retentionMs > 0) {
       this.retention = setInterval(() => {
@@ -121,6 +150,16 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Files every unfiled frame now, rather than when FILE_AFTER have gathered; resolves with how many. */
+  async file(): Promise<number> {
+    const writer = this.writer;
+    if (writer === undefined) throw new Error('the OCPP message log is not open');
+    await this.flush();
+    const filed = await writer.write({ kind: 'file' });
+    if (!filed.ok) throw new Error(`OCPP message log: ${filed.error}`);
+    return filed.count;
+  }
+
   /** Resolves once every frame recorded so far is written (or failed). */
   async flush(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -131,27 +170,42 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     const db = this.open();
     const selection = this.selection(db, filter);
     if (selection === undefined) return { items: [], total: 0 };
-    const { where, params } = selection;
     // Sort keys are unique (time, then the frame's number), so they alone give the order.
     const order = direction === 'desc' ? 'DESC' : 'ASC';
-    const { total } = db.prepare(`SELECT count(*) AS total FROM frames WHERE ${where}`).get(...params) as { total: number };
-    const rows = db.prepare(`SELECT document FROM frames WHERE ${where} ORDER BY sort_key ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as {
-      document: string;
-    }[];
+    let total: number;
+    let rows: { document: string }[];
+    if (selection.kind === 'frames') {
+      const { where, params } = selection;
+      total = (db.prepare(`SELECT count(*) AS total FROM frames WHERE ${where}`).get(...params) as { total: number }).total;
+      rows = db.prepare(`SELECT document FROM frames WHERE ${where} ORDER BY sort_key ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as { document: string }[];
+    } else {
+      const { filed, unfiled, params } = selection;
+      const unfiledFrames = `unfiled_frames u JOIN frames f ON f.seq = u.seq WHERE ${unfiled}`;
+      ({ total } = db.prepare(`SELECT (SELECT count(*) FROM charger_frames c WHERE ${filed}) + (SELECT count(*) FROM ${unfiledFrames}) AS total`).get(...params, ...params) as {
+        total: number;
+      });
+      // SQLite merges the two ordered parts (the filed in their key order, the few unfiled sorted) and stops at the page.
+      const keys = `SELECT c.seq, c.sort_key FROM charger_frames c WHERE ${filed} UNION ALL SELECT f.seq, f.sort_key FROM ${unfiledFrames} ORDER BY 2 ${order} LIMIT ? OFFSET ?`;
+      rows = db.prepare(`SELECT f.document FROM (${keys}) p JOIN frames f ON f.seq = p.seq ORDER BY p.sort_key ${order}`).all(...params, ...params, limit, offset) as {
+        document: string;
+      }[];
+    }
     return { items: rows.map((row) => JSON.parse(row.document) as OcppMessageDocument), total };
   }
 
   /** Undefined for a session the log has no frame of. */
   private selection(db: DatabaseSync, filter: FrameFilter): Selection | undefined {
-    if ('chargerId' in filter) return { where: 'charger_id = ?', params: [filter.chargerId] };
-    if ('commandId' in filter) return { where: 'command_id = ?', params: [filter.commandId] };
+    if ('chargerId' in filter) return { kind: 'charger', filed: 'c.charger_id = ?', unfiled: 'u.charger_id = ?', params: [filter.chargerId] };
+    if ('commandId' in filter) return { kind: 'frames', where: 'command_id = ?', params: [filter.commandId] };
     if ('sessionId' in filter) {
       const span = db.prepare('SELECT charger_id, first_key, until_key FROM session_spans WHERE session_id = ?').get(filter.sessionId) as
         | { charger_id: string; first_key: string; until_key: string }
         | undefined;
       if (span === undefined) return undefined;
       return {
-        where: 'charger_id = ? AND sort_key >= ? AND sort_key < ? AND session_id = ?',
+        kind: 'charger',
+        filed: 'c.charger_id = ? AND c.sort_key >= ? AND c.sort_key < ? AND c.session_id = ?',
+        unfiled: 'u.charger_id = ? AND f.sort_key >= ? AND f.sort_key < ? AND f.session_id = ?',
         params: [span.charger_id, span.first_key, span.until_key, filter.sessionId],
       };
     }
