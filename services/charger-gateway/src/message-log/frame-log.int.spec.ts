@@ -148,12 +148,18 @@ for (const { name, options } of FILING) describe(`OCPP message log (${name})`, (
 });
 
 describe('OCPP message log written by an earlier version', () => {
-  it('finds the sessions of a file with the old session index, and drops that index', async () => {
+  /** A data directory whose message log has the frames table and then `schema`, as an earlier version left it. */
+  const writtenBefore = (schema: string) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
     const file = join(dataDir, MESSAGE_LOG_FILE);
     const old = new DatabaseSync(file);
-    old.exec(`
-      CREATE TABLE frames (seq INTEGER PRIMARY KEY, charger_id TEXT NOT NULL, session_id TEXT, command_id TEXT, sort_key TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+    old.exec('CREATE TABLE frames (seq INTEGER PRIMARY KEY, charger_id TEXT NOT NULL, session_id TEXT, command_id TEXT, sort_key TEXT NOT NULL, document TEXT NOT NULL) STRICT');
+    old.exec(schema);
+    return { dataDir, file, old };
+  };
+
+  it('finds the sessions of a file with the old session index, and drops that index', async () => {
+    const { dataDir, file, old } = writtenBefore(`
       CREATE INDEX frames_by_charger ON frames (charger_id, sort_key);
       CREATE INDEX frames_by_session ON frames (session_id, sort_key) WHERE session_id IS NOT NULL;
       CREATE INDEX frames_by_command ON frames (command_id, sort_key) WHERE command_id IS NOT NULL;
@@ -187,11 +193,7 @@ describe('OCPP message log written by an earlier version', () => {
   });
 
   it("files the frames of a file with the charger index, and drops that index", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
-    const file = join(dataDir, MESSAGE_LOG_FILE);
-    const old = new DatabaseSync(file);
-    old.exec(`
-      CREATE TABLE frames (seq INTEGER PRIMARY KEY, charger_id TEXT NOT NULL, session_id TEXT, command_id TEXT, sort_key TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+    const { dataDir, file, old } = writtenBefore(`
       CREATE INDEX frames_of_charger ON frames (charger_id, sort_key, session_id);
       CREATE INDEX frames_by_command ON frames (command_id, sort_key) WHERE command_id IS NOT NULL;
       CREATE TABLE session_spans (session_id TEXT PRIMARY KEY, charger_id TEXT NOT NULL, first_key TEXT NOT NULL, until_key TEXT NOT NULL) STRICT, WITHOUT ROWID;
@@ -259,5 +261,28 @@ for (const { name, options } of FILING) describe(`OCPP message log retention (${
       rmSync(dataDir, { recursive: true, force: true });
     }
     await assert.rejects(log.prune(new Date()), /not open|closed|stopped/);
+  });
+});
+
+describe('OCPP message log filing that fails', () => {
+  it('keeps listing the frames it could not file, and files them once it can', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'roamgate-frame-log-'));
+    const log = new FrameLog({ dataDir } as RoamgateConfig);
+    log.onModuleInit();
+    const other = new DatabaseSync(join(dataDir, MESSAGE_LOG_FILE));
+    try {
+      await log.record(frame({ chargerId: 'CP-X', messageId: 'kept' }));
+      other.exec("CREATE TRIGGER refuse BEFORE INSERT ON charger_frames BEGIN SELECT RAISE(ABORT, 'no room to file'); END");
+      await assert.rejects(log.file(), /no room to file/);
+      await log.record(frame({ chargerId: 'CP-X', messageId: 'next', occurredAt: at('2025-01-01T10:00:01.000Z') }));
+      assert.deepEqual(log.page({ chargerId: 'CP-X' }, 'asc', 0, 10).items.map((m) => m.messageId), ['kept', 'next']);
+      other.exec('DROP TRIGGER refuse');
+      assert.equal(await log.file(), 2);
+      assert.deepEqual(log.page({ chargerId: 'CP-X' }, 'desc', 0, 10).items.map((m) => m.messageId), ['next', 'kept']);
+    } finally {
+      other.close();
+      await log.onApplicationShutdown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { Logger } from '@nestjs/common';
 import { newEventId } from '@roamgate/event-store';
 import { immediateTransaction, openDatabase, serveWriter } from '@roamgate/sqlite';
 import { frameDocument } from './frame-document';
@@ -64,6 +65,10 @@ for (const row of db.prepare('SELECT seq, charger_id FROM unfiled_frames ORDER B
 /** The chargers this round has still to file, last first (popped). */
 let round: string[] = [];
 let sliceScheduled = false;
+/** After a slice failed, no round starts before this time (ms). */
+let retryAfter = 0;
+const FILING_RETRY_MS = 60_000;
+const logger = new Logger('OcppMessageLog');
 
 function noteUnfiled(chargerId: string, seq: number): void {
   const seqs = unfiledOf.get(chargerId);
@@ -107,16 +112,18 @@ function startRound(): void {
 
 /** After the replies to a batch have gone: a slice of the round, starting one when enough frames are unfiled. */
 function scheduleSlice(): void {
-  if (sliceScheduled || (round.length === 0 && unfiledCount < fileAfter)) return;
+  if (sliceScheduled || (round.length === 0 && (unfiledCount < fileAfter || Date.now() < retryAfter))) return;
   sliceScheduled = true;
   setImmediate(() => {
     sliceScheduled = false;
     if (round.length === 0) startRound();
     try {
       if (!fileNext()) round = [];
-    } catch {
-      // Nothing is lost: the slice's frames stay unfiled (listed from unfiled_frames) and the next round files them.
+    } catch (error) {
+      // Nothing is lost: the slice's frames stay unfiled (listed from unfiled_frames) and a later round files them.
+      logger.warn(`filing frames by charger failed, ${unfiledCount} frames unfiled; trying again in ${FILING_RETRY_MS / 1000} s: ${messageOf(error)}`);
       round = [];
+      retryAfter = Date.now() + FILING_RETRY_MS;
       return;
     }
     if (round.length > 0) scheduleSlice();
