@@ -89,7 +89,6 @@ export interface SessionFacts {
   readonly stoppedAt: string | null;
   readonly meterStartWh: string | null;
   readonly meterStopWh: string | null;
-  readonly lastMeterWh: string | null;
   readonly stopped: boolean;
   readonly maxPowerW: string | null;
   /** Charger clock minus our receipt clock, seconds: the largest deviation over frames not queued offline. */
@@ -109,7 +108,8 @@ export interface ChargerFacts {
 }
 
 const iso = (t: Timestamp | undefined): string | null => (t === undefined ? null : timestampDate(t).toISOString());
-const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])];
+/** `a` itself when `b` adds nothing to it (most events add no anomaly). */
+const union = (a: readonly string[], b: readonly string[]): readonly string[] => (b.every((x) => a.includes(x)) ? a : [...new Set([...a, ...b])]);
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 export function emptyCdrFacts(id: string): CdrFacts {
@@ -178,7 +178,6 @@ export function emptySessionFacts(id: string): SessionFacts {
     stoppedAt: null,
     meterStartWh: null,
     meterStopWh: null,
-    lastMeterWh: null,
     stopped: false,
     maxPowerW: null,
     clockSkewS: null,
@@ -218,24 +217,28 @@ export function projectSessionFacts(doc: SessionFacts, event: SessionEventMessag
       };
     }
     case 'SessionMeterValuesRecorded': {
+      // Only the peak power, the clock skew and the anomalies: each can only grow, so a reading that changes none of
+      // them leaves the document as it is (the same object), and the projector writes nothing for it.
       const e = event.data;
-      let { lastMeterWh, maxPowerW } = doc;
+      let { maxPowerW } = doc;
       for (const sample of e.samples) {
         for (const value of sample.values) {
-          const measurand = value.measurand || 'Energy.Active.Import.Register';
-          // Voltage, current, SoC and the like are not facts here: not parsed.
-          if (measurand !== 'Energy.Active.Import.Register' && measurand !== 'Power.Active.Import') continue;
+          // Energy, voltage, current, SoC and the like are not facts here: not parsed.
+          if (value.measurand !== 'Power.Active.Import') continue;
           let scaled: Decimal;
           try {
-            scaled = new Decimal(value.value).times(value.unit === 'kWh' || value.unit === 'kW' ? 1000 : 1);
+            scaled = new Decimal(value.value).times(value.unit === 'kW' ? 1000 : 1);
           } catch {
             continue;
           }
-          if (measurand === 'Energy.Active.Import.Register') lastMeterWh = scaled.toString();
-          if (measurand === 'Power.Active.Import') maxPowerW = larger(maxPowerW, scaled);
+          maxPowerW = larger(maxPowerW, scaled);
         }
       }
-      return { ...doc, chargerId: doc.chargerId || e.chargerId, lastMeterWh, maxPowerW, clockSkewS: skewOf(doc, e.occurredAt, e.receivedAt, e.offline), anomalies: union(doc.anomalies, e.anomalies) };
+      const chargerId = doc.chargerId || e.chargerId;
+      const clockSkewS = skewOf(doc, e.occurredAt, e.receivedAt, e.offline);
+      const anomalies = union(doc.anomalies, e.anomalies);
+      if (chargerId === doc.chargerId && maxPowerW === doc.maxPowerW && clockSkewS === doc.clockSkewS && anomalies === doc.anomalies) return doc;
+      return { ...doc, chargerId, maxPowerW, clockSkewS, anomalies };
     }
     case 'SessionStopped': {
       const e = event.data;

@@ -30,9 +30,38 @@ describe('reconciler facts', () => {
       data: create(SessionStoppedSchema, { sessionId: 'S-1', meterStopWh: '3000', offline: true, occurredAt: at('2025-03-01T08:00:00Z'), receivedAt: at('2025-03-01T10:00:00Z') }),
     });
     assert.deepEqual(
-      { start: facts.meterStartWh, stop: facts.meterStopWh, last: facts.lastMeterWh, power: facts.maxPowerW, skew: facts.clockSkewS, stopped: facts.stopped, partner: facts.partnerId },
-      { start: '1000', stop: '3000', last: '2000.5', power: '7400', skew: 120, stopped: true, partner: 'NL-EMS' },
+      { start: facts.meterStartWh, stop: facts.meterStopWh, power: facts.maxPowerW, skew: facts.clockSkewS, stopped: facts.stopped, partner: facts.partnerId },
+      { start: '1000', stop: '3000', power: '7400', skew: 120, stopped: true, partner: 'NL-EMS' },
     );
+  });
+
+  it('leaves the facts as they are (the same document) for meter values that raise neither the peak power nor the skew, nor add an anomaly', () => {
+    const started = projectSessionFacts(emptySessionFacts('S-2'), {
+      type: 'SessionStarted',
+      data: create(SessionStartedSchema, { sessionId: 'S-2', chargerId: 'CP-1', meterStartWh: '0', occurredAt: at('2025-03-01T09:00:05Z'), receivedAt: at('2025-03-01T09:00:00Z') }),
+    });
+    const peak = projectSessionFacts(started, {
+      type: 'SessionMeterValuesRecorded',
+      data: create(SessionMeterValuesRecordedSchema, { sessionId: 'S-2', chargerId: 'CP-1', samples: [{ timestamp: at('2025-03-01T09:05:00Z'), values: [{ value: '11', measurand: 'Power.Active.Import', unit: 'kW' }] }] }),
+    });
+    assert.deepEqual([peak.maxPowerW, peak.clockSkewS], ['11000', 5]);
+    const readings = (kw: string, skewS: number, anomalies: string[] = []) =>
+      projectSessionFacts(peak, {
+        type: 'SessionMeterValuesRecorded',
+        data: create(SessionMeterValuesRecordedSchema, {
+          sessionId: 'S-2',
+          chargerId: 'CP-1',
+          occurredAt: at(new Date(Date.parse('2025-03-01T09:10:00Z') + skewS * 1000).toISOString()),
+          receivedAt: at('2025-03-01T09:10:00Z'),
+          anomalies,
+          samples: [{ timestamp: at('2025-03-01T09:10:00Z'), values: [{ value: kw, measurand: 'Power.Active.Import', unit: 'kW' }, { value: '12.5', unit: 'kWh' }] }],
+        }),
+      });
+    assert.equal(readings('7.4', 5), peak, 'below the peak, the same skew, no anomaly: the same document');
+    assert.equal(readings('11.0', -5), peak, 'the peak again, the skew as large with the other sign');
+    assert.equal(readings('22', 5).maxPowerW, '22000');
+    assert.equal(readings('7.4', -30).clockSkewS, -30, 'a larger skew');
+    assert.deepEqual(readings('0', 5, ['METER_BACKWARDS']).anomalies, ['METER_BACKWARDS']);
   });
 
   it("reads the EVSE, token and authorization reference from the issued OCPI CDR", () => {

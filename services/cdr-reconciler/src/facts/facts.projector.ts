@@ -122,7 +122,18 @@ export class FactsProjector implements OnModuleInit {
 
   projectSession(event: RelayedEvent<(typeof SESSION_TYPES)[number]>, documents: Documents = this.store): Promise<void> {
     const sessionId = event.data.sessionId;
-    return this.guardedUpsert<SessionFacts>(SESSION_FACTS, sessionId, event.revision, (stored) => projectSessionFacts(stored ?? emptySessionFacts(sessionId), event as never), documents);
+    // An event that changes no fact (most meter values) writes nothing: the facts only grow, so applying it again
+    // after a redelivery changes nothing either, although the document's revision stays at the last change.
+    return this.guardedUpsert<SessionFacts>(
+      SESSION_FACTS,
+      sessionId,
+      event.revision,
+      (stored) => {
+        const next = projectSessionFacts(stored ?? emptySessionFacts(sessionId), event as never);
+        return next === stored ? undefined : next;
+      },
+      documents,
+    );
   }
 
   projectCharger(event: RelayedEvent<(typeof CHARGER_TYPES)[number]>): Promise<void> {
