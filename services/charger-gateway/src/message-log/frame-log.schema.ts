@@ -9,7 +9,7 @@ import type { FrameFields } from './frame-document';
  *   time once enough have gathered (FILE_AFTER), moving each from one table to the other in one transaction.
  * An index by charger on `frames` itself cost the writer a scattered page per frame (with thousands of chargers every
  * commit touched one leaf per charger in it, each written to the WAL and again at the checkpoint); filed in batches,
- * tens of a charger's frames share a page write (docs/benchmarks.md, round 18). A session's frames are found through
+ * about ten of a charger's frames share a page write (docs/benchmarks.md, round 18). A session's frames are found through
  * its span (below) within its charger's; commands have their own index, as their frames are few.
  */
 export const FRAME_LOG_SCHEMA = `
@@ -75,8 +75,8 @@ export const FRAME_LOG_FILING_MIGRATION = `
 `;
 
 /**
- * How many unfiled frames start a round of filing, by default: ~8 s of frames at 6,000 a second, a dozen per charger
- * at 5,000 chargers, so that a charger's filed frames fill most of the page they are written to.
+ * How many unfiled frames start a round of filing, by default: ~8 s of frames at 6,000 a second, about ten per
+ * charger at 5,000 chargers, so that ten of a charger's frames share the page write each of them took in an index.
  */
 export const FILE_AFTER = 50_000;
 

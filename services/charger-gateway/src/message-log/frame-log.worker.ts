@@ -77,7 +77,7 @@ function noteUnfiled(chargerId: string, seq: number): void {
   unfiledCount += 1;
 }
 
-/** Files the next slice of the round; false when the round is over. */
+/** Files the next slice of the round; false when the round had nothing left (the round is then empty). */
 function fileNext(): boolean {
   // Each charger's oldest unfiled frames, up to FILE_SLICE in all: the rest of a charger's go in the next slice.
   const taken: [chargerId: string, count: number][] = [];
@@ -118,7 +118,7 @@ function scheduleSlice(): void {
     sliceScheduled = false;
     if (round.length === 0) startRound();
     try {
-      if (!fileNext()) round = [];
+      fileNext();
     } catch (error) {
       // Nothing is lost: the slice's frames stay unfiled (listed from unfiled_frames) and a later round files them.
       logger.warn(`filing frames by charger failed, ${unfiledCount} frames unfiled; trying again in ${FILING_RETRY_MS / 1000} s: ${messageOf(error)}`);
