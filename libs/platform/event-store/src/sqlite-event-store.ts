@@ -71,16 +71,11 @@ interface EventRow {
   recorded_at: string;
 }
 
-/** A row this store just committed, with the data and metadata it was given (events are read-only: shared as they are). */
-interface RecentRow extends Omit<EventRow, 'data' | 'metadata'> {
-  readonly appended: Pick<NewEvent, 'data'> & { readonly metadata: NonNullable<NewEvent['metadata']> };
-}
-
-const toRecorded = (row: EventRow | RecentRow): RecordedEvent => ({
+const toRecorded = (row: EventRow): RecordedEvent => ({
   id: row.event_id,
   type: row.type,
-  data: 'appended' in row ? row.appended.data : JSON.parse(row.data),
-  metadata: 'appended' in row ? row.appended.metadata : JSON.parse(row.metadata),
+  data: JSON.parse(row.data),
+  metadata: JSON.parse(row.metadata),
   streamId: row.stream_id,
   revision: row.revision,
   position: row.position,
@@ -122,11 +117,12 @@ export class SqliteEventStore implements EventStore {
   /** Each live subscription with its reader (see readAfter). */
   private readonly subscriptions = new Map<SqliteSubscription, Reader>();
   /**
-   * The rows of the last RECENT_EVENTS events appended through this store, by position (Map order: oldest first).
-   * A subscription reading right behind the appends is served from here instead of a SQLite read that, after every
-   * commit of the writer's connection, starts on a cold page cache.
+   * The last RECENT_EVENTS events appended through this store, by position (Map order: oldest first), as recorded
+   * events with the data and metadata they were given (events are read-only: every subscription is handed the same
+   * object). A subscription reading right behind the appends is served from here instead of a SQLite read that, after
+   * every commit of the writer's connection, starts on a cold page cache.
    */
-  private readonly recent = new Map<number, RecentRow>();
+  private readonly recent = new Map<number, RecordedEvent>();
   /** The highest position this store committed. */
   private lastCommitted = 0;
   private pending: PendingAppend[] = [];
@@ -241,13 +237,14 @@ export class SqliteEventStore implements EventStore {
         const position = outcome.position - first + j;
         this.lastCommitted = Math.max(this.lastCommitted, position);
         this.recent.set(position, {
-          appended: { data: event.data, metadata: event.metadata ?? {} },
-          position,
-          event_id: event.id,
-          stream_id: streamId,
-          revision: outcome.nextExpectedRevision - first + j,
+          id: event.id,
           type: event.type,
-          recorded_at: recordedAt,
+          data: event.data,
+          metadata: event.metadata ?? {},
+          streamId,
+          revision: outcome.nextExpectedRevision - first + j,
+          position,
+          recordedAt,
         });
       });
     });
@@ -268,9 +265,9 @@ export class SqliteEventStore implements EventStore {
     reader.after = position;
     const events: RecordedEvent[] = [];
     for (let next = position + 1; events.length < maxCount; next += 1) {
-      const row = this.recent.get(next);
-      if (row === undefined) break;
-      events.push(toRecorded(row));
+      const event = this.recent.get(next);
+      if (event === undefined) break;
+      events.push(event);
     }
     if (events.length > 0) return events;
     // Caught up with this store's own commits: only another process could have appended since, and the file is
