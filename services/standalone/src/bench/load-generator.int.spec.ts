@@ -90,8 +90,10 @@ describe('gateway bench: the load generator', () => {
       const ran = await generator.next<RunReport>('ran');
       const settled = await generator.next<SettledReport>('settled');
       assert.equal(ran.kind, 'ran', JSON.stringify(ran));
-      // 200/s over the one-second window: the schedule is by elapsed time, so the count is exact give or take a tick.
-      assert.ok(Math.abs(ran.meterValuesSent - 200) <= 2, `sent ${ran.meterValuesSent} in the window`);
+      // 200/s over the one-second window. The schedule is by elapsed time, checked on a 5 ms timer: what falls due in
+      // the tick that crosses either edge of the window counts with that tick, so a timer late on a busy machine
+      // moves a few MeterValues across the edges, never the rate.
+      assert.ok(Math.abs(ran.meterValuesSent - 200) <= 30, `sent ${ran.meterValuesSent} in the window`);
       assert.equal(ran.windowEnd - ran.windowStart, 1_000);
       assert.deepEqual([ran.connectionsHeld, ran.connectionsLost], [20, 0]);
       // Every charger's MeterValues carry the transaction id its StartTransaction was given.
