@@ -12,12 +12,12 @@
 // (what the services downstream of the gateway had not done yet). The target (issue 3) is met when the offered rate is
 // at least 3,000 MeterValues/s, all 5,000 connections are held, every MeterValues sent in the window is acknowledged
 // (durably appended) within SETTLE_MS of its end, and their ack p99, late answers included, is under 50 ms.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { freePort } from '@roamgate/runtime/testing';
+import { awaitExit, startChild, stopChild, type Child } from './child-process';
 import { GATEWAY_TARGET, meetsGatewayTarget } from './gateway-target';
 import { SETTLE_MS, type ConnectReport, type GeneratorCommand, type RunReport, type SettledReport } from './load-generator';
 import type { LoopSample } from './loop-stats';
@@ -48,74 +48,6 @@ const REGISTER_CONCURRENCY = 64;
 const ADMIN_TOKEN = 'bench-admin-token-'.padEnd(40, 'x');
 /** Each connection is one descriptor in the server and one in a generator, plus some slack. */
 const NEEDED_FILES = CHARGERS + 1_000;
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly pid: number;
-  next<T>(kind: string, timeoutMs: number): Promise<T>;
-  output(): string;
-  readonly exited: Promise<void>;
-}
-
-/** Starts a compiled script with an IPC channel, raising its open-file limit to NEEDED_FILES when it is lower. */
-function startChild(script: string, env: Record<string, string> = {}, nodeArgs: readonly string[] = []): Child {
-  const child = spawn('/bin/sh', [
-      '-c',
-      `limit=$(ulimit -n); if [ "$limit" != unlimited ] && [ "$limit" -lt ${NEEDED_FILES} ]; then ulimit -n ${NEEDED_FILES} 2>/dev/null; fi; exec "$0" "$@"`,
-      process.execPath,
-      ...nodeArgs,
-      script,
-    ], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const inbox: { kind: string }[] = [];
-  let wake: (() => void) | undefined;
-  child.on('message', (message: { kind: string }) => {
-    inbox.push(message);
-    wake?.();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => wake?.());
-  return {
-    process: child,
-    pid: child.pid!,
-    output: () => output,
-    exited,
-    async next<T>(kind: string, timeoutMs: number): Promise<T> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const index = inbox.findIndex((m) => m.kind === kind || m.kind === 'error');
-        if (index >= 0) {
-          const [message] = inbox.splice(index, 1) as [{ kind: string; error?: string }];
-          if (message.kind === 'error') throw new Error(`${script}: ${message.error}`);
-          return message as T;
-        }
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited: ${output}`);
-        if (Date.now() > deadline) throw new Error(`${script}: no ${kind} within ${timeoutMs} ms`);
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 200);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    },
-  };
-}
-
-async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM', graceMs = 30_000): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill(signal);
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
-  await child.exited;
-  clearTimeout(timer);
-}
 
 const round = (n: number, digits = 1): number => Number(n.toFixed(digits));
 const chargerIds = Array.from({ length: CHARGERS }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`);
@@ -159,7 +91,7 @@ interface LoadResult {
 /** Connects every charger through the generators, runs the load, and closes the generators. */
 async function drive(url: string, serverPid: number): Promise<LoadResult> {
   const script = join(__dirname, 'load-generator.js');
-  const generators = Array.from({ length: GENERATORS }, () => startChild(script));
+  const generators = Array.from({ length: GENERATORS }, () => startChild(script, { neededFiles: NEEDED_FILES }));
   const send = (child: Child, command: GeneratorCommand) => child.process.send(command);
   try {
     const rssBefore = rssBytes(serverPid);
@@ -232,13 +164,12 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     };
   } finally {
     for (const g of generators) send(g, { cmd: 'close' });
-    await Promise.all(generators.map((g) => Promise.race([g.exited, new Promise((r) => setTimeout(r, 10_000))])));
-    await Promise.all(generators.map((g) => stopChild(g, 'SIGKILL')));
+    await Promise.all(generators.map((g) => awaitExit(g, 10_000)));
   }
 }
 
 async function echoBaseline(): Promise<LoadResult & { serverOpenFileLimit: number }> {
-  const echo = startChild(join(__dirname, 'echo-server.js'));
+  const echo = startChild(join(__dirname, 'echo-server.js'), { neededFiles: NEEDED_FILES });
   try {
     const { port, openFileLimit } = await echo.next<{ port: number; openFileLimit: number }>('listening', 10_000);
     return { ...(await drive(`ws://127.0.0.1:${port}`, echo.pid)), serverOpenFileLimit: openFileLimit };
@@ -344,15 +275,19 @@ async function standalone(main: string, label: string) {
   const base = `http://127.0.0.1:${port}`;
   const loopStatsFile = join(dataDir, 'loop-stats.jsonl');
   const server = startChild(main, {
-    BENCH_LOOP_STATS_FILE: loopStatsFile,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ROAMGATE_DATA_DIR: dataDir,
-    ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN,
-    OCPP_UNKNOWN_CHARGERS: 'reject',
-    OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
-    LOG_LEVEL: 'warn',
-  }, ['-r', join(__dirname, 'loop-stats.js'), ...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])]);
+    neededFiles: NEEDED_FILES,
+    env: {
+      BENCH_LOOP_STATS_FILE: loopStatsFile,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ROAMGATE_DATA_DIR: dataDir,
+      ROAMGATE_ADMIN_TOKEN: ADMIN_TOKEN,
+      OCPP_UNKNOWN_CHARGERS: 'reject',
+      OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
+      LOG_LEVEL: 'warn',
+    },
+    nodeArgs: ['-r', join(__dirname, 'loop-stats.js'), ...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])],
+  });
   try {
     const ready = Date.now() + 60_000;
     while ((await fetch(`${base}/ready`).then((r) => r.status, () => 0)) !== 200) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { awaitExit, startChild, type Child } from './child-process';
 import type { ConnectReport, GeneratorCommand, RunReport, SettledReport } from './load-generator';
 
 interface Server {
@@ -53,43 +53,29 @@ async function startServer(refuseEvery: number): Promise<Server> {
   };
 }
 
-function startGenerator(): { child: ChildProcess; next<T>(kind: string): Promise<T> } {
-  const child = fork(join(__dirname, 'load-generator.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const reports: { kind: string }[] = [];
-  const waiting: { kind: string; resolve: (report: never) => void }[] = [];
-  child.on('message', (report: { kind: string }) => {
-    const waiter = waiting.findIndex((w) => w.kind === report.kind || report.kind === 'error');
-    if (waiter >= 0) waiting.splice(waiter, 1)[0]!.resolve(report as never);
-    else reports.push(report);
-  });
-  return {
-    child,
-    next<T>(kind: string): Promise<T> {
-      const ready = reports.findIndex((r) => r.kind === kind || r.kind === 'error');
-      if (ready >= 0) return Promise.resolve(reports.splice(ready, 1)[0] as T);
-      return new Promise<T>((resolve) => waiting.push({ kind, resolve: resolve as (report: never) => void }));
-    },
-  };
+const startGenerator = (): Child => startChild(join(__dirname, 'load-generator.js'));
+/** As the bench closes its generators: `close`, then killed if it has not exited 10 s later. */
+async function closeGenerator(generator: Child): Promise<void> {
+  generator.process.send({ cmd: 'close' } satisfies GeneratorCommand);
+  await awaitExit(generator, 10_000);
 }
 
 describe('gateway bench: the load generator', () => {
   it('connects chargers with a transaction open, offers MeterValues at the asked rate and counts their answers', async () => {
     const server = await startServer(10);
     const generator = startGenerator();
-    const send = (command: GeneratorCommand) => generator.child.send(command);
+    const send = (command: GeneratorCommand) => generator.process.send(command);
     try {
       const ids = Array.from({ length: 20 }, (_, i) => `GEN-${i}`);
       send({ cmd: 'connect', url: server.url, ids, concurrency: 5 });
-      const connected = await generator.next<ConnectReport>('connected');
-      assert.equal(connected.kind, 'connected', JSON.stringify(connected));
+      const connected = await generator.next<ConnectReport>('connected', 30_000);
       assert.deepEqual([connected.ready, connected.failed], [20, 0]);
       assert.equal(server.calls.get('BootNotification'), 20);
       assert.equal(server.calls.get('StartTransaction'), 20);
 
       send({ cmd: 'run', meterValuesPerSec: 200, heartbeatIntervalS: 1, startAt: Date.now() + 100, warmupMs: 300, measureMs: 1_000 });
-      const ran = await generator.next<RunReport>('ran');
-      const settled = await generator.next<SettledReport>('settled');
-      assert.equal(ran.kind, 'ran', JSON.stringify(ran));
+      const ran = await generator.next<RunReport>('ran', 30_000);
+      const settled = await generator.next<SettledReport>('settled', 30_000);
       // 200/s over the one-second window. The schedule is by elapsed time, checked on a 5 ms timer: what falls due in
       // the tick that crosses either edge of the window counts with that tick, so a timer late on a busy machine
       // moves a few MeterValues across the edges, never the rate.
@@ -107,8 +93,7 @@ describe('gateway bench: the load generator', () => {
       assert.ok(refusedInWindow >= Math.floor(ran.meterValuesSent / 10) - 2 && refusedInWindow <= Math.ceil(ran.meterValuesSent / 10) + 2, `refused in the window: ${refusedInWindow}`);
       assert.ok(settled.latenciesMs.every((ms) => ms >= 0 && ms < 5_000));
     } finally {
-      send({ cmd: 'close' });
-      await once(generator.child, 'exit');
+      await closeGenerator(generator);
       await server.close();
     }
   });
@@ -120,16 +105,15 @@ describe('gateway bench: the load generator', () => {
       const refusing = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, done) => done(false, 401) });
       await once(refusing, 'listening');
       try {
-        generator.child.send({ cmd: 'connect', url: `ws://127.0.0.1:${(refusing.address() as AddressInfo).port}`, ids: ['GEN-X'], concurrency: 1 } satisfies GeneratorCommand);
-        const connected = await generator.next<ConnectReport>('connected');
+        generator.process.send({ cmd: 'connect', url: `ws://127.0.0.1:${(refusing.address() as AddressInfo).port}`, ids: ['GEN-X'], concurrency: 1 } satisfies GeneratorCommand);
+        const connected = await generator.next<ConnectReport>('connected', 30_000);
         assert.deepEqual([connected.ready, connected.failed], [0, 1]);
         assert.equal(connected.firstFailure, 'GEN-X: HTTP 401');
       } finally {
         await new Promise((resolve) => refusing.close(resolve));
       }
     } finally {
-      generator.child.send({ cmd: 'close' } satisfies GeneratorCommand);
-      await once(generator.child, 'exit');
+      await closeGenerator(generator);
     }
   });
 });
