@@ -6,7 +6,9 @@
 // BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
 // measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
-// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline. Each standalone process also reports its event
+// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline; BENCH_OCPP_BASELINES=1 adds two more
+// (ocpp-rpc-server.js): ocpp-rpc answering without work on the main thread, and on a worker thread that hands each CALL
+// to the main thread, i.e. what the main thread would still pay per CALL with the OCPP transport on a thread of its own. Each standalone process also reports its event
 // loop (utilisation, longest delay, seconds with a delay over 50 ms), its old generation's growth and its garbage
 // collections, from loop-stats.js, and the relay's and the consumer groups' backlog at the end of the measured window
 // (what the services downstream of the gateway had not done yet). The target (issue 3) is met when the offered rate is
@@ -42,6 +44,7 @@ const HEARTBEAT_S = setting('BENCH_HEARTBEAT_S', 30);
 const COMPARE_MAIN = process.env['BENCH_COMPARE_MAIN'];
 const CPU_PROF_DIR = process.env['BENCH_CPU_PROF'];
 const SKIP_ECHO = process.env['BENCH_SKIP_ECHO'] === '1';
+const OCPP_BASELINES = process.env['BENCH_OCPP_BASELINES'] === '1';
 const NODE_ARGS = (process.env['BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 const CONNECT_CONCURRENCY = 100;
 const REGISTER_CONCURRENCY = 64;
@@ -168,14 +171,18 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
   }
 }
 
-async function echoBaseline(): Promise<LoadResult & { serverOpenFileLimit: number }> {
-  const echo = startChild(join(__dirname, 'echo-server.js'), { neededFiles: NEEDED_FILES });
+/**
+ * A baseline server (a child process that reports `listening` with its port) under the same load. `env` selects
+ * the variant of scripts that have more than one.
+ */
+async function baseline(script: string, env: Record<string, string> = {}): Promise<LoadResult & { serverOpenFileLimit: number }> {
+  const server = startChild(join(__dirname, script), { neededFiles: NEEDED_FILES, env });
   try {
-    const { port, openFileLimit } = await echo.next<{ port: number; openFileLimit: number }>('listening', 10_000);
-    return { ...(await drive(`ws://127.0.0.1:${port}`, echo.pid)), serverOpenFileLimit: openFileLimit };
+    const { port, openFileLimit } = await server.next<{ port: number; openFileLimit: number }>('listening', 10_000);
+    return { ...(await drive(`ws://127.0.0.1:${port}`, server.pid)), serverOpenFileLimit: openFileLimit };
   } finally {
-    echo.process.disconnect();
-    await stopChild(echo, 'SIGTERM', 5_000);
+    server.process.disconnect();
+    await stopChild(server, 'SIGTERM', 5_000);
   }
 }
 
@@ -398,8 +405,15 @@ async function main(): Promise<void> {
     `gateway load: ${CHARGERS} OCPP 1.6J chargers, ${RATE} MeterValues/s in total, heartbeat every ${HEARTBEAT_S} s, ` +
       `${WARMUP_MS / 1000} s warm-up + ${MEASURE_MS / 1000} s measured, ${GENERATORS} generator processes`,
   );
-  const echo = SKIP_ECHO ? undefined : await echoBaseline();
+  const echo = SKIP_ECHO ? undefined : await baseline('echo-server.js');
   if (echo !== undefined) print('ws echo', echo);
+  const ocppBaselines = OCPP_BASELINES
+    ? { mainThread: await baseline('ocpp-rpc-server.js', { BENCH_OCPP_THREAD: 'main' }), workerThread: await baseline('ocpp-rpc-server.js', { BENCH_OCPP_THREAD: 'worker' }) }
+    : undefined;
+  if (ocppBaselines !== undefined) {
+    print('ocpp-rpc', ocppBaselines.mainThread);
+    print('ocpp-rpc wt', ocppBaselines.workerThread);
+  }
   const gateway = await standalone(join(__dirname, '..', 'main.js'), 'standalone');
   printStandalone('standalone', gateway);
   const compared = COMPARE_MAIN === undefined ? undefined : await standalone(COMPARE_MAIN, 'compared');
@@ -419,6 +433,7 @@ async function main(): Promise<void> {
         offeredMeterValuesPerSec: RATE,
         measuredSeconds: MEASURE_MS / 1000,
         ...(echo === undefined ? {} : { wsEcho: pick(echo) }),
+        ...(ocppBaselines === undefined ? {} : { ocppRpcMainThread: pick(ocppBaselines.mainThread), ocppRpcWorkerThread: pick(ocppBaselines.workerThread) }),
         standalone: pick(gateway),
         ...(compared === undefined ? {} : { comparedBuild: { main: COMPARE_MAIN, ...pick(compared) } }),
         ...(echo === undefined
