@@ -8,7 +8,8 @@
 // profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
 // `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline; BENCH_OCPP_BASELINES=1 adds two more
 // (ocpp-rpc-server.js): ocpp-rpc answering without work on the main thread, and on a worker thread that hands each CALL
-// to the main thread, i.e. what the main thread would still pay per CALL with the OCPP transport on a thread of its own. Each standalone process also reports its event
+// to the main thread, i.e. what the main thread would still pay per CALL with the OCPP transport on a thread of its
+// own. Each standalone process also reports its event
 // loop (utilisation, longest delay, seconds with a delay over 50 ms), its old generation's growth and its garbage
 // collections, from loop-stats.js, and the relay's and the consumer groups' backlog at the end of the measured window
 // (what the services downstream of the gateway had not done yet). The target (issue 3) is met when the offered rate is
