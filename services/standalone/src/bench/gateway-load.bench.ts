@@ -4,8 +4,8 @@
 // Run: node services/standalone/dist/bench/gateway-load.bench.js
 // Scale with BENCH_CHARGERS (5000), BENCH_RATE (3000 MeterValues/s), BENCH_WARMUP_S (5), BENCH_DURATION_S (60),
 // BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
-// measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes a V8 CPU
-// profile of each standalone process into <dir> (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
+// measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes V8 CPU
+// profiles of each standalone process's threads into a folder of <dir> per process (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
 // `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline; BENCH_OCPP_BASELINES=1 adds two more
 // (ocpp-rpc-server.js): ocpp-rpc answering without work on the main thread, and on a worker thread that hands each CALL
 // to the main thread, i.e. what the main thread would still pay per CALL with the OCPP transport on a thread of its
@@ -282,6 +282,9 @@ async function standalone(main: string, label: string) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const loopStatsFile = join(dataDir, 'loop-stats.jsonl');
+  // Node's own file names (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile) keep each thread's profile: the main
+  // thread's is thread 0. A name of the bench's own would be every thread's, and the last thread to stop would win.
+  const profileDir = CPU_PROF_DIR === undefined ? '' : join(CPU_PROF_DIR, `${label}-${Date.now()}`);
   const server = startChild(main, {
     neededFiles: NEEDED_FILES,
     env: {
@@ -294,7 +297,7 @@ async function standalone(main: string, label: string) {
       OCPP_HEARTBEAT_INTERVAL_S: String(HEARTBEAT_S),
       LOG_LEVEL: 'warn',
     },
-    nodeArgs: ['-r', join(__dirname, 'loop-stats.js'), ...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`])],
+    nodeArgs: ['-r', join(__dirname, 'loop-stats.js'), ...NODE_ARGS, ...(CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
   });
   try {
     const ready = Date.now() + 60_000;
@@ -313,7 +316,7 @@ async function standalone(main: string, label: string) {
     if (CPU_PROF_DIR !== undefined) {
       // A profile's clock is not the wall clock: its end is the process's exit, which lets the window be found in it.
       const exited = Date.now();
-      console.log(`  ${label} profile: window = ${((exited - load.windowStart) / 1000).toFixed(1)} s to ${((exited - load.windowEnd) / 1000).toFixed(1)} s before the profile's end`);
+      console.log(`  ${label} profiles in ${profileDir} (thread 0 is the main thread): window = ${((exited - load.windowStart) / 1000).toFixed(1)} s to ${((exited - load.windowEnd) / 1000).toFixed(1)} s before the profile's end`);
     }
     const stored = countStored(dataDir, load.windowStart, load.windowEnd);
     const loop = loopStats(loopStatsFile, load.windowStart, load.windowEnd);
