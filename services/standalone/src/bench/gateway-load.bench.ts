@@ -5,16 +5,16 @@
 // Scale with BENCH_CHARGERS (5000), BENCH_RATE (3000 MeterValues/s), BENCH_WARMUP_S (5), BENCH_DURATION_S (60),
 // BENCH_GENERATORS (2), BENCH_HEARTBEAT_S (30). BENCH_COMPARE_MAIN=<another build's services/standalone/dist/main.js>
 // measures that build too, in the same run (before/after numbers of a change). BENCH_CPU_PROF=<dir> writes V8 CPU
-// profiles of each standalone process's threads into a folder of <dir> per process (node --cpu-prof); BENCH_NODE_ARGS adds node options to them (e.g.
-// `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline; BENCH_OCPP_BASELINES=1 adds two more
-// (ocpp-rpc-server.js): ocpp-rpc answering without work on the main thread, and on a worker thread that hands each CALL
-// to the main thread, i.e. what the main thread would still pay per CALL with the OCPP transport on a thread of its
-// own. Each standalone process also reports its event
-// loop (utilisation, longest delay, seconds with a delay over 50 ms), its old generation's growth and its garbage
-// collections, from loop-stats.js, and the relay's and the consumer groups' backlog at the end of the measured window
-// (what the services downstream of the gateway had not done yet). The target (issue 3) is met when the offered rate is
-// at least 3,000 MeterValues/s, all 5,000 connections are held, every MeterValues sent in the window is acknowledged
-// (durably appended) within SETTLE_MS of its end, and their ack p99, late answers included, is under 50 ms.
+// profiles of each standalone process's threads into a folder of <dir> per process (node --cpu-prof); BENCH_NODE_ARGS
+// adds node options to them (e.g. `-r ./counters.js`); BENCH_SKIP_ECHO=1 leaves out the echo baseline;
+// BENCH_OCPP_BASELINES=1 adds two more (ocpp-rpc-server.js): ocpp-rpc answering without work on the main thread, and on
+// a worker thread that hands each CALL to the main thread, i.e. what the main thread would still pay per CALL with the
+// OCPP transport on a thread of its own. Each standalone process also reports its event loop (utilisation, longest
+// delay, seconds with a delay over 50 ms), its old generation's growth and its garbage collections, from loop-stats.js,
+// and the relay's and the consumer groups' backlog at the end of the measured window (what the services downstream of
+// the gateway had not done yet). The target (issue 3) is met when the offered rate is at least 3,000 MeterValues/s, all
+// 5,000 connections are held, every MeterValues sent in the window is acknowledged (durably appended) within SETTLE_MS
+// of its end, and their ack p99, late answers included, is under 50 ms.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -8,6 +8,7 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { RPCServer, type RPCClient } from 'ocpp-rpc';
 import { openFileLimit } from './process-stats';
 
+/** A CALL as the worker hands it over: with its params, whose copy to the main thread is part of what is measured. */
 interface ForwardedCall {
   readonly id: number;
   readonly method: string;
