@@ -35,11 +35,11 @@ export type FrameFilter = { readonly chargerId: string } | { readonly sessionId:
 /**
  * A filter as SQL. A command's frames are a range of its index on `frames`; a charger's (or a session's, within its
  * charger's) are in two places: `filed` is a condition on `charger_frames` (alias c), `unfiled` one on
- * `unfiled_frames` (u) joined with `frames` (f), both with the same parameters.
+ * `unfiled_frames` (u) joined with `frames` (f), both naming the same parameters.
  */
 type Selection =
-  | { readonly kind: 'frames'; readonly where: string; readonly params: readonly string[] }
-  | { readonly kind: 'charger'; readonly filed: string; readonly unfiled: string; readonly params: readonly string[] };
+  | { readonly kind: 'frames'; readonly where: string; readonly params: Readonly<Record<string, string>> }
+  | { readonly kind: 'charger'; readonly filed: string; readonly unfiled: string; readonly params: Readonly<Record<string, string>> };
 
 /** How often frames past OCPP_MESSAGE_LOG_RETENTION_DAYS are deleted. */
 const RETENTION_CHECK_MS = 60_000;
@@ -176,17 +176,19 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
     let rows: { document: string }[];
     if (selection.kind === 'frames') {
       const { where, params } = selection;
-      total = (db.prepare(`SELECT count(*) AS total FROM frames WHERE ${where}`).get(...params) as { total: number }).total;
-      rows = db.prepare(`SELECT document FROM frames WHERE ${where} ORDER BY sort_key ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as { document: string }[];
+      total = (db.prepare(`SELECT count(*) AS total FROM frames WHERE ${where}`).get(params) as { total: number }).total;
+      rows = db.prepare(`SELECT document FROM frames WHERE ${where} ORDER BY sort_key ${order} LIMIT :limit OFFSET :offset`).all({ ...params, limit, offset }) as {
+        document: string;
+      }[];
     } else {
       const { filed, unfiled, params } = selection;
       const unfiledFrames = `unfiled_frames u JOIN frames f ON f.seq = u.seq WHERE ${unfiled}`;
-      ({ total } = db.prepare(`SELECT (SELECT count(*) FROM charger_frames c WHERE ${filed}) + (SELECT count(*) FROM ${unfiledFrames}) AS total`).get(...params, ...params) as {
+      ({ total } = db.prepare(`SELECT (SELECT count(*) FROM charger_frames c WHERE ${filed}) + (SELECT count(*) FROM ${unfiledFrames}) AS total`).get(params) as {
         total: number;
       });
       // SQLite merges the two ordered parts (the filed in their key order, the few unfiled sorted) and stops at the page.
-      const keys = `SELECT c.seq, c.sort_key FROM charger_frames c WHERE ${filed} UNION ALL SELECT f.seq, f.sort_key FROM ${unfiledFrames} ORDER BY 2 ${order} LIMIT ? OFFSET ?`;
-      rows = db.prepare(`SELECT f.document FROM (${keys}) p JOIN frames f ON f.seq = p.seq ORDER BY p.sort_key ${order}`).all(...params, ...params, limit, offset) as {
+      const keys = `SELECT c.seq, c.sort_key FROM charger_frames c WHERE ${filed} UNION ALL SELECT f.seq, f.sort_key FROM ${unfiledFrames} ORDER BY 2 ${order} LIMIT :limit OFFSET :offset`;
+      rows = db.prepare(`SELECT f.document FROM (${keys}) p JOIN frames f ON f.seq = p.seq ORDER BY p.sort_key ${order}`).all({ ...params, limit, offset }) as {
         document: string;
       }[];
     }
@@ -195,8 +197,8 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
 
   /** Undefined for a session the log has no frame of. */
   private selection(db: DatabaseSync, filter: FrameFilter): Selection | undefined {
-    if ('chargerId' in filter) return { kind: 'charger', filed: 'c.charger_id = ?', unfiled: 'u.charger_id = ?', params: [filter.chargerId] };
-    if ('commandId' in filter) return { kind: 'frames', where: 'command_id = ?', params: [filter.commandId] };
+    if ('chargerId' in filter) return { kind: 'charger', filed: 'c.charger_id = :charger', unfiled: 'u.charger_id = :charger', params: { charger: filter.chargerId } };
+    if ('commandId' in filter) return { kind: 'frames', where: 'command_id = :command', params: { command: filter.commandId } };
     if ('sessionId' in filter) {
       const span = db.prepare('SELECT charger_id, first_key, until_key FROM session_spans WHERE session_id = ?').get(filter.sessionId) as
         | { charger_id: string; first_key: string; until_key: string }
@@ -204,9 +206,9 @@ export class FrameLog implements OnModuleInit, OnApplicationShutdown {
       if (span === undefined) return undefined;
       return {
         kind: 'charger',
-        filed: 'c.charger_id = ? AND c.sort_key >= ? AND c.sort_key < ? AND c.session_id = ?',
-        unfiled: 'u.charger_id = ? AND f.sort_key >= ? AND f.sort_key < ? AND f.session_id = ?',
-        params: [span.charger_id, span.first_key, span.until_key, filter.sessionId],
+        filed: 'c.charger_id = :charger AND c.sort_key >= :first AND c.sort_key < :until AND c.session_id = :session',
+        unfiled: 'u.charger_id = :charger AND f.sort_key >= :first AND f.sort_key < :until AND f.session_id = :session',
+        params: { charger: span.charger_id, first: span.first_key, until: span.until_key, session: filter.sessionId },
       };
     }
     throw new TypeError(`frames cannot be listed by ${Object.keys(filter).join(', ')}`);
