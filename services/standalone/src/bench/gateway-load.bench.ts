@@ -16,7 +16,7 @@
 // 5,000 connections are held, every MeterValues sent in the window is acknowledged (durably appended) within SETTLE_MS
 // of its end, and their ack p99, late answers included, is under 50 ms.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { freePort } from '@roamgate/runtime/testing';
@@ -25,7 +25,7 @@ import { GATEWAY_TARGET, meetsGatewayTarget } from './gateway-target';
 import { SETTLE_MS, type ConnectReport, type GeneratorCommand, type RunReport, type SettledReport } from './load-generator';
 import type { LoopSample } from './loop-stats';
 import { percentile } from './stats';
-import { cpuMs, rssBytes, writtenBytes } from './process-stats';
+import { cpuMs, machineCpu, rssBytes, writtenBytes } from './process-stats';
 
 const setting = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -87,6 +87,12 @@ interface LoadResult {
   readonly mainThreadCpuMsPerMeterValue: number;
   /** What the server wrote to storage in the window per MeterValues acknowledged (event store, message log, read models, bus). */
   readonly diskKbPerMeterValue: number;
+  /** The load generators' CPU in the window, in percent of one core: they share the machine with the server. */
+  readonly generatorCpuPercent: number;
+  /** Of all the machine's cores over the window, the share some task ran on (every process, not only the bench's). */
+  readonly machineBusyPercent: number;
+  /** Of all the machine's cores over the window, the share the hypervisor gave to something else. */
+  readonly machineStealPercent: number;
   readonly generatorOpenFileLimit: number;
   readonly windowStart: number;
   readonly windowEnd: number;
@@ -121,10 +127,17 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
     const cpuStart = cpuMs(serverPid);
     const mainCpuStart = cpuMs(serverPid, true);
     const writtenStart = writtenBytes(serverPid);
+    const generatorsCpu = () => generators.reduce((ms, g) => ms + cpuMs(g.pid), 0);
+    const generatorCpuStart = generatorsCpu();
+    const machineStart = machineCpu();
     const wallStart = performance.now();
     const ran = await Promise.all(generators.map((g) => g.next<RunReport>('ran', WARMUP_MS + MEASURE_MS + 60_000)));
-    const serverCpuPercent = ((cpuMs(serverPid) - cpuStart) / (performance.now() - wallStart)) * 100;
-    const mainThreadCpuPercent = ((cpuMs(serverPid, true) - mainCpuStart) / (performance.now() - wallStart)) * 100;
+    const wallMs = performance.now() - wallStart;
+    const serverCpuPercent = ((cpuMs(serverPid) - cpuStart) / wallMs) * 100;
+    const mainThreadCpuPercent = ((cpuMs(serverPid, true) - mainCpuStart) / wallMs) * 100;
+    const generatorCpuPercent = ((generatorsCpu() - generatorCpuStart) / wallMs) * 100;
+    const machine = machineCpu();
+    const machineMs = machine.busyMs + machine.idleMs + machine.stealMs - (machineStart.busyMs + machineStart.idleMs + machineStart.stealMs);
     const written = writtenBytes(serverPid) - writtenStart;
     const settled = await Promise.all(generators.map((g) => g.next<SettledReport>('settled', SETTLE_MS + 10_000)));
     // The chargers stay connected until the loop statistics have a sample past the window: closing 5,000 connections
@@ -162,6 +175,9 @@ async function drive(url: string, serverPid: number): Promise<LoadResult> {
       cpuMsPerMeterValue: round((serverCpuPercent * 10) / (acked / seconds), 3),
       mainThreadCpuMsPerMeterValue: round((mainThreadCpuPercent * 10) / (acked / seconds), 3),
       diskKbPerMeterValue: round(written / 1024 / acked, 2),
+      generatorCpuPercent: Math.round(generatorCpuPercent),
+      machineBusyPercent: Math.round(((machine.busyMs - machineStart.busyMs) / machineMs) * 100),
+      machineStealPercent: Math.round(((machine.stealMs - machineStart.stealMs) / machineMs) * 100),
       generatorOpenFileLimit: Math.min(...connected.map((c) => c.openFileLimit)),
       windowStart: Math.min(...ran.map((r) => r.windowStart)),
       windowEnd: Math.max(...ran.map((r) => r.windowEnd)),
@@ -399,6 +415,10 @@ function print(label: string, r: LoadResult): void {
       `MeterValues sent ${r.meterValuesSentPerSec}/s acked ${r.meterValuesAckedPerSec}/s; ack p50 ${r.ackP50Ms} ms p99 ${r.ackP99Ms} ms max ${r.ackMaxMs} ms; ` +
       `RSS ${r.rssBeforeMb} -> ${r.rssAfterConnectMb} MB (${r.rssPer1000ConnectionsMb} MB per 1,000); server CPU ${r.serverCpuPercent}% (${r.cpuMsPerMeterValue} ms per MeterValues, main thread ${r.mainThreadCpuMsPerMeterValue} ms); ` +
       `disk writes ${r.diskKbPerMeterValue} KB per MeterValues`,
+  );
+  console.log(
+    `  ${label.padEnd(11)} machine: ${availableParallelism()} cores ${r.machineBusyPercent}% busy, ${r.machineStealPercent}% stolen; ` +
+      `load generators ${r.generatorCpuPercent}% of a core`,
   );
   if (r.connectFailures > 0) console.log(`    ${r.connectFailures} connections failed, first: ${r.firstConnectFailure}`);
   if (r.callErrors + r.connectionsLost > 0) console.log(`    CALLERRORs ${r.callErrors}, connections lost ${r.connectionsLost}`);

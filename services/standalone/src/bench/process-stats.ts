@@ -35,3 +35,25 @@ export function openFileLimit(): number {
   const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
   return match === null || match[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(match[1]);
 }
+
+/** The machine's CPU time since boot from the first line of /proc/stat, in ms summed over every core. */
+export interface MachineCpu {
+  /** User, nice, system, irq and softirq: time some task or the kernel ran. */
+  readonly busyMs: number;
+  /** Idle and I/O wait. */
+  readonly idleMs: number;
+  /** Time the hypervisor ran something else while this machine had work (0 where it is not reported). */
+  readonly stealMs: number;
+}
+
+export function machineCpu(stat = readFileSync('/proc/stat', 'utf8')): MachineCpu {
+  const line = stat.slice(0, stat.indexOf('\n'));
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  if (!line.startsWith('cpu ') || ticks.length < 4 || ticks.some((n) => !Number.isFinite(n))) {
+    throw new Error(`not the aggregate line of /proc/stat: ${line}`);
+  }
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks;
+  const ms = (n: number) => (n * 1000) / 100;
+  return { busyMs: ms(user + nice + system + irq + softirq), idleMs: ms(idle + iowait), stealMs: ms(steal) };
+}

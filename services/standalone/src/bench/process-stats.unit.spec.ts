@@ -3,7 +3,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statfsSync, writeS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cpuMs, rssBytes, writtenBytes } from './process-stats';
+import { cpuMs, machineCpu, rssBytes, writtenBytes } from './process-stats';
 
 /** statfs type of tmpfs: its files never reach a block device, so they add no write_bytes. */
 const TMPFS_MAGIC = 0x01021994;
@@ -50,5 +50,24 @@ describe('gateway bench: process statistics from /proc', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("reads the machine's busy, idle and stolen time from /proc/stat's aggregate line, in ms", () => {
+    const stat = 'cpu  17858 5 7222 38557 781 10 907 17 3 0\ncpu0 8518 0 3224 20299 295 0 261 5 0 0\n';
+    assert.deepEqual(machineCpu(stat), { busyMs: (17858 + 5 + 7222 + 10 + 907) * 10, idleMs: (38557 + 781) * 10, stealMs: 170 });
+    assert.deepEqual(machineCpu('cpu 10 0 20 30\n'), { busyMs: 300, idleMs: 300, stealMs: 0 }, 'an old kernel without iowait and steal');
+    assert.throws(() => machineCpu('cpu0 1 2 3 4\n'), /aggregate line/);
+    assert.throws(() => machineCpu('cpu 1 x 3 4\n'), /aggregate line/);
+  });
+
+  it("counts this process's CPU in the machine's busy time", () => {
+    const before = machineCpu();
+    const start = process.cpuUsage();
+    const giveUp = performance.now() + 30_000;
+    while (msOf(process.cpuUsage(start)) < 300 && performance.now() < giveUp);
+    const used = msOf(process.cpuUsage(start));
+    const after = machineCpu();
+    assert.ok(after.busyMs - before.busyMs >= used - 40, `machine busy ${after.busyMs - before.busyMs} ms, this process ${used} ms`);
+    assert.ok(after.idleMs >= before.idleMs && after.stealMs >= before.stealMs);
   });
 });
