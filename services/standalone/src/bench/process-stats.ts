@@ -6,12 +6,15 @@ export function rssBytes(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) * 1024;
 }
 
+/** /proc counts CPU time in clock ticks of USER_HZ, 100 a second on Linux. */
+const ticksToMs = (ticks: number): number => (ticks * 1000) / 100;
+
 /** User plus system CPU time a process has used, in ms; `mainThread`: only its main thread's (the event loop's). */
 export function cpuMs(pid: number, mainThread = false): number {
   const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat, counted from the state field (3).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  return ticksToMs(Number(fields[11]) + Number(fields[12]));
 }
 
 /**
@@ -54,6 +57,5 @@ export function machineCpu(stat = readFileSync('/proc/stat', 'utf8')): MachineCp
   }
   // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
   const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks;
-  const ms = (n: number) => (n * 1000) / 100;
-  return { busyMs: ms(user + nice + system + irq + softirq), idleMs: ms(idle + iowait), stealMs: ms(steal) };
+  return { busyMs: ticksToMs(user + nice + system + irq + softirq), idleMs: ticksToMs(idle + iowait), stealMs: ticksToMs(steal) };
 }
