@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CommandResult, type CommandRequested } from '@roamgate/contracts';
 import {
   commandDecider,
@@ -14,11 +14,13 @@ import {
   type SessionStreamEvent,
 } from '@roamgate/domain-charging';
 import type { EventStore } from '@roamgate/event-store';
-import { AggregateRepository, EVENT_STORE } from '@roamgate/runtime';
+import { findAll, type ReadModelStore } from '@roamgate/read-models';
+import { AggregateRepository, EVENT_STORE, READ_MODELS } from '@roamgate/runtime';
 import { ChargerConnections, type ChargerConnection } from '../ocpp/connections';
 import { domainCodec } from '../ocpp/domain-codec';
 import { RemoteStarts } from '../ocpp/remote-starts';
 import { TransactionIndex } from '../ocpp/transaction-index';
+import { COMMANDS, type CommandDocument } from '../projections/documents';
 
 const commandCodec = domainCodec<CommandStreamEvent>();
 const sessionCodec = domainCodec<SessionStreamEvent>();
@@ -42,6 +44,16 @@ class CannotSend extends Error {
 type Outcome = { readonly result: unknown } | { readonly error: unknown };
 
 /**
+ * How long after its deadline a command that no process here holds a CALL for is timed out (see recoverOpenCommands).
+ * The process that sent a command times it out at the deadline itself; the margin keeps others from racing it.
+ */
+export const ORPHANED_COMMAND_GRACE_MS = 5_000;
+/** The commands read model may not show a command sent in the last moments before a crash at start-up; it does by then. */
+const RECOVER_AGAIN_AFTER_MS = 30_000;
+const OPEN_STATUSES = ['REQUESTED', 'SENT'] as const;
+const PAGE = 500;
+
+/**
  * Carries out CommandRequested events for the chargers connected to this process: sends the OCPP CALL, records
  * CommandSentToCharger once it is on the wire, then the answer, the timeout or the failure.
  *
@@ -49,13 +61,16 @@ type Outcome = { readonly result: unknown } | { readonly error: unknown };
  * (CommandsConsumer) returns once the CALL is sent; the answer is awaited off the bus so a slow charger does not hold up a partition.
  */
 @Injectable()
-export class CommandExecutor implements BeforeApplicationShutdown {
+export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Commands');
   private readonly repository: AggregateRepository;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Commands with an orphan timeout scheduled (see timeOutOrphan). */
+  private readonly orphans = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     private readonly connections: ChargerConnections,
     private readonly index: TransactionIndex,
     private readonly remote: RemoteStarts,
@@ -63,16 +78,52 @@ export class CommandExecutor implements BeforeApplicationShutdown {
     this.repository = new AggregateRepository(store);
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    const recover = () => this.recoverOpenCommands().catch((error: unknown) => this.logger.error(`scheduling the timeouts of open commands: ${String(error)}`));
+    await recover();
+    const again = setTimeout(() => {
+      this.timers.delete(again);
+      this.connections.track(recover(), 'scheduling the timeouts of open commands');
+    }, RECOVER_AGAIN_AFTER_MS);
+    again.unref();
+    this.timers.add(again);
+  }
+
   beforeApplicationShutdown(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.orphans.clear();
+  }
+
+  /**
+   * Gives every command the commands read model shows still requested or sent a timeout at its deadline (plus
+   * ORPHANED_COMMAND_GRACE_MS). The process that sent a CALL keeps its timeout in memory: one that died without its
+   * shutdown (SIGKILL, out of memory, power loss) would leave the command SENT for good, and its requester (an eMSP
+   * waiting for its CommandResult) would never hear; no answer can come on the connection that died with it. A command
+   * still in flight in a live process (another replica) gets its own outcome there first, and the stream keeps that.
+   * Returns how many it scheduled.
+   */
+  async recoverOpenCommands(): Promise<number> {
+    const open: { id: string; deadline: number }[] = [];
+    for (const status of OPEN_STATUSES) {
+      for await (const doc of findAll<CommandDocument>(this.readModels, COMMANDS, { where: { status } }, PAGE)) {
+        const requestedAt = doc.data.requestedAt === null ? Number.NaN : Date.parse(doc.data.requestedAt);
+        if (Number.isFinite(requestedAt) && doc.data.timeoutMs !== null) open.push({ id: doc.id, deadline: requestedAt + doc.data.timeoutMs });
+      }
+    }
+    // Scheduled once all are read: a timeout that fires changes the status the pages above are read by.
+    const scheduled = open.filter(({ id, deadline }) => this.timeOutOrphan(id, deadline));
+    if (scheduled.length > 0) this.logger.log(`${scheduled.length} command(s) left open before this start: each times out at its deadline unless answered first`);
+    return scheduled.length;
   }
 
   async execute(requested: CommandRequested): Promise<void> {
     const { commandId, chargerId } = requested;
     const { state } = await this.repository.load(commandStreamName(commandId), commandDecider, commandCodec);
-    if (state.status !== 'requested' || requested.payload.case === undefined) return;
     const deadline = state.deadline?.getTime() ?? Date.now();
+    // Delivered again once sent: after a crash, nothing here would time it out otherwise.
+    if (state.status === 'sent') this.timeOutOrphan(commandId, deadline);
+    if (state.status !== 'requested' || requested.payload.case === undefined) return;
     if (Date.now() >= deadline) {
       await this.record(commandId, { type: 'TimeOut', commandId, now: new Date() });
       return;
@@ -198,6 +249,19 @@ export class CommandExecutor implements BeforeApplicationShutdown {
     } else {
       await this.fail(commandId, `the connection closed before the charger answered ${call.action}`);
     }
+  }
+
+  /** A timeout for a command no CALL of this process waits for; false when one is scheduled already. */
+  private timeOutOrphan(commandId: string, deadline: number): boolean {
+    if (this.orphans.has(commandId)) return false;
+    this.orphans.add(commandId);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.orphans.delete(commandId);
+      this.connections.track(this.record(commandId, { type: 'TimeOut', commandId, now: new Date() }), `timing out command ${commandId}`);
+    }, Math.max(0, deadline + ORPHANED_COMMAND_GRACE_MS - Date.now()));
+    this.timers.add(timer);
+    return true;
   }
 
   private fail(commandId: string, reason: string, result: CommandResult = CommandResult.FAILED): Promise<void> {

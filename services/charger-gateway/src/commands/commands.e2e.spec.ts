@@ -1,11 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CommandResult, FrameDirection, FrameType, OcppVersion } from '@roamgate/contracts';
-import { fromStoredEvent, isChargingDomainError, type DomainEvent } from '@roamgate/domain-charging';
+import { CommandOrigin, CommandResult, FrameDirection, FrameType, OcppVersion } from '@roamgate/contracts';
+import {
+  commandDecider,
+  commandStreamName,
+  fromStoredEvent,
+  isChargingDomainError,
+  type CommandStreamEvent,
+  type DomainEvent,
+} from '@roamgate/domain-charging';
+import { newEventId } from '@roamgate/event-store';
+import { AggregateRepository } from '@roamgate/runtime';
 import { waitFor } from '@roamgate/runtime/testing';
 import { createRPCError, type RPCClient } from 'ocpp-rpc';
+import { domainCodec } from '../ocpp/domain-codec';
 import { startTestGateway, type TestGateway } from '../ocpp/testing/harness';
-import { CommandExecutor } from './command-executor';
+import { CommandExecutor, ORPHANED_COMMAND_GRACE_MS } from './command-executor';
+import { commandPayload } from './command.service';
 
 const iso = (msAgo = 0) => new Date(Date.now() - msAgo).toISOString();
 
@@ -40,11 +51,11 @@ describe('commands to chargers', () => {
     await gateway?.close();
   });
 
-  const outcome = async (commandId: string) => {
+  const outcome = async (commandId: string, timeoutMs = 10_000) => {
     const events = await waitFor(async () => {
       const found = await gateway.events(`command-${commandId}`);
       return found.some((e) => ['CommandAnswered', 'CommandTimedOut', 'CommandFailed'].includes(e.type)) ? found : undefined;
-    }, `the outcome of command ${commandId}`, 10_000, 20);
+    }, `the outcome of command ${commandId}`, timeoutMs, 20);
     return { types: events.map((e) => e.type), events };
   };
 
@@ -260,6 +271,21 @@ describe('commands to chargers', () => {
 
     const next = await gateway.commands.request({ chargerId: 'SILENT', kind: 'TRIGGER_MESSAGE', payload: { requestedMessage: 'Heartbeat' } });
     await answered(next.commandId);
+  });
+
+  it('times out a command recorded as sent that no CALL of this process waits for, when the bus delivers it again', async () => {
+    // What a gateway killed after sending the CALL leaves: the command sent, its timer gone with the process.
+    const commandId = newEventId();
+    const now = new Date();
+    await new AggregateRepository(gateway.store).handle(commandStreamName(commandId), commandDecider, domainCodec<CommandStreamEvent>(), () => [
+      { type: 'RequestCommand' as const, commandId, chargerId: 'KILLED-WHILE-WAITING', origin: CommandOrigin.API, payload: commandPayload('RESET', { resetType: 'Soft' }), timeoutMs: 300, now },
+      { type: 'MarkSent' as const, commandId, protocol: OcppVersion.OCPP_VERSION_1_6, action: 'Reset', messageId: 'lost-with-its-connection', now },
+    ]);
+    const { types, events } = await outcome(commandId, ORPHANED_COMMAND_GRACE_MS + 10_000);
+    assert.deepEqual(types, ['CommandRequested', 'CommandSentToCharger', 'CommandTimedOut']);
+    const timedOutAt = Date.parse((await gateway.store.readStream(`command-${commandId}`))[2]!.recordedAt);
+    assert.ok(timedOutAt - now.getTime() >= 300 + ORPHANED_COMMAND_GRACE_MS - 50, 'not before the deadline and the margin left to a live sender');
+    assert.equal((events[2] as DomainEvent<'CommandTimedOut'>).data.chargerId, 'KILLED-WHILE-WAITING');
   });
 
   it('fails a command for a charger that is not connected', async () => {

@@ -9,7 +9,8 @@ import { ocpp201Examples } from '@roamgate/domain-charging/testing';
 import { READ_MODELS } from '@roamgate/runtime';
 import { freePort, startNodeProcess, waitFor, type RunningProcess } from '@roamgate/runtime/testing';
 import { RPCClient } from 'ocpp-rpc';
-import { CHARGERS, SESSIONS, type ChargerDocument, type SessionDocument } from '../projections/documents';
+import { ORPHANED_COMMAND_GRACE_MS } from '../commands/command-executor';
+import { CHARGERS, COMMANDS, SESSIONS, type ChargerDocument, type CommandDocument, type SessionDocument } from '../projections/documents';
 import { ConnectionSweep } from './connection-sweep';
 import { GatewayInstance } from './gateway-instance';
 import { startTestGateway, type TestGateway } from './testing/harness';
@@ -33,7 +34,7 @@ describe('gateway restarted after SIGKILL', () => {
   let child: RunningProcess | undefined;
   let gateway: TestGateway | undefined;
   const killed: RPCClient[] = [];
-  const commands: Record<'start16' | 'linked16' | 'stop16' | 'start201', string> = { start16: '', linked16: '', stop16: '', start201: '' };
+  const commands: Record<'start16' | 'linked16' | 'stop16' | 'start201' | 'unanswered', string> = { start16: '', linked16: '', stop16: '', start201: '', unanswered: '' };
   let linkedSession = '';
   let linkedTransactionId = 0;
   let remoteStartId = 0;
@@ -103,6 +104,10 @@ describe('gateway restarted after SIGKILL', () => {
     commands.start201 = await command('CR-201', { kind: 'START_SESSION', idToken: { id: 'TAG-B', type: 'ISO14443' }, evseId: 1 });
     for (const id of [commands.stop16, commands.start16, commands.start201]) await commandDoc(id, (doc) => doc.status === 'ACCEPTED');
     assert.ok(remoteStartId > 0);
+    // A CALL the charger never answers: the killed process takes its timeout with it.
+    cp16.handle('Reset', () => new Promise(() => undefined));
+    commands.unanswered = await command('CR-16', { kind: 'RESET', resetType: 'Soft', timeoutSeconds: 2 });
+    await commandDoc(commands.unanswered, (doc) => doc.status === 'SENT');
 
     for (const id of ['CR-16', 'CR-201']) {
       const charger = await waitFor(async () => {
@@ -213,5 +218,15 @@ describe('gateway restarted after SIGKILL', () => {
       } as never),
     );
     assert.equal((await sessionOf('CR-201', 'tx-after-crash')).commandId, commands.start201);
+  });
+
+  it('times out the command the killed instance was waiting on, once its deadline is past', async () => {
+    const doc = await waitFor(async () => {
+      const found = (await gateway!.app.get<ReadModelStore>(READ_MODELS).get<CommandDocument>(COMMANDS, commands.unanswered))?.data;
+      return found?.status === 'TIMED_OUT' ? found : undefined;
+    }, `command ${commands.unanswered} timed out`, 2_000 + ORPHANED_COMMAND_GRACE_MS + 15_000);
+    assert.ok(Date.parse(doc.completedAt!) - Date.parse(doc.requestedAt!) >= 2_000 + ORPHANED_COMMAND_GRACE_MS, 'not before its deadline and the margin left to a live sender');
+    const types = (await gateway!.events(`command-${commands.unanswered}`)).map((event) => event.type);
+    assert.deepEqual(types, ['CommandRequested', 'CommandSentToCharger', 'CommandTimedOut']);
   });
 });
