@@ -67,6 +67,8 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Commands with an orphan timeout scheduled (see timeOutOrphan). */
   private readonly orphans = new Set<string>();
+  /** Commands requested since are this process's to carry out, or a live replica's. */
+  private readonly startedAt = Date.now();
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
@@ -96,19 +98,19 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Gives every command the commands read model shows still requested or sent a timeout at its deadline (plus
-   * ORPHANED_COMMAND_GRACE_MS). The process that sent a CALL keeps its timeout in memory: one that died without its
-   * shutdown (SIGKILL, out of memory, power loss) would leave the command SENT for good, and its requester (an eMSP
-   * waiting for its CommandResult) would never hear; no answer can come on the connection that died with it. A command
-   * still in flight in a live process (another replica) gets its own outcome there first, and the stream keeps that.
-   * Returns how many it scheduled.
+   * Gives every command requested before this process started that the commands read model shows still requested or
+   * sent a timeout at its deadline (plus ORPHANED_COMMAND_GRACE_MS). The process that sent a CALL keeps its timeout in
+   * memory: one that died without its shutdown (SIGKILL, out of memory, power loss) would leave the command SENT for
+   * good, and its requester (an eMSP waiting for its CommandResult) would never hear; no answer can come on the
+   * connection that died with it. A command still in flight in a live process (another replica) gets its own outcome
+   * there first, and the stream keeps that. Returns how many it scheduled.
    */
   async recoverOpenCommands(): Promise<number> {
     const open: { id: string; deadline: number }[] = [];
     for (const status of OPEN_STATUSES) {
       for await (const doc of findAll<CommandDocument>(this.readModels, COMMANDS, { where: { status } }, PAGE)) {
         const requestedAt = doc.data.requestedAt === null ? Number.NaN : Date.parse(doc.data.requestedAt);
-        if (Number.isFinite(requestedAt) && doc.data.timeoutMs !== null) open.push({ id: doc.id, deadline: requestedAt + doc.data.timeoutMs });
+        if (requestedAt < this.startedAt && doc.data.timeoutMs !== null) open.push({ id: doc.id, deadline: requestedAt + doc.data.timeoutMs });
       }
     }
     // Scheduled once all are read: a timeout that fires changes the status the pages above are read by.
