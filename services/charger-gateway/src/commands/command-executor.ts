@@ -83,12 +83,7 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
   async onApplicationBootstrap(): Promise<void> {
     const recover = () => this.recoverOpenCommands().catch((error: unknown) => this.logger.error(`scheduling the timeouts of open commands: ${String(error)}`));
     await recover();
-    const again = setTimeout(() => {
-      this.timers.delete(again);
-      this.connections.track(recover(), 'scheduling the timeouts of open commands');
-    }, RECOVER_AGAIN_AFTER_MS);
-    again.unref();
-    this.timers.add(again);
+    this.after(RECOVER_AGAIN_AFTER_MS, () => this.connections.track(recover(), 'scheduling the timeouts of open commands')).unref();
   }
 
   beforeApplicationShutdown(): void {
@@ -198,12 +193,10 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
       ...(call.remoteStartId === undefined ? {} : { remoteStartId: call.remoteStartId }),
       now: new Date(),
     });
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const timer = this.after(Math.max(0, deadline - Date.now()), () => {
       controller.abort();
       this.connections.track(this.record(commandId, { type: 'TimeOut', commandId, now: new Date(Math.max(Date.now(), deadline)) }), `timing out command ${commandId}`);
-    }, Math.max(0, deadline - Date.now()));
-    this.timers.add(timer);
+    });
     this.connections.track(
       outcome.then((settled) => {
         clearTimeout(timer);
@@ -257,13 +250,21 @@ export class CommandExecutor implements OnApplicationBootstrap, BeforeApplicatio
   private timeOutOrphan(commandId: string, deadline: number): boolean {
     if (this.orphans.has(commandId)) return false;
     this.orphans.add(commandId);
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    this.after(Math.max(0, deadline + ORPHANED_COMMAND_GRACE_MS - Date.now()), () => {
       this.orphans.delete(commandId);
       this.connections.track(this.record(commandId, { type: 'TimeOut', commandId, now: new Date() }), `timing out command ${commandId}`);
-    }, Math.max(0, deadline + ORPHANED_COMMAND_GRACE_MS - Date.now()));
-    this.timers.add(timer);
+    });
     return true;
+  }
+
+  /** Runs `work` after the delay unless the application shuts down first (beforeApplicationShutdown clears `timers`). */
+  private after(delayMs: number, work: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      work();
+    }, delayMs);
+    this.timers.add(timer);
+    return timer;
   }
 
   private fail(commandId: string, reason: string, result: CommandResult = CommandResult.FAILED): Promise<void> {
